@@ -1,0 +1,246 @@
+// Reads the environment once into `Settings`. Every variable, its default and its meaning is
+// listed in ENV_VARS (the README's configuration table is written from it); a bad value gives an
+// error that names the variable, the value and what is accepted.
+
+import { availableParallelism } from 'node:os';
+import type { LogFormat, LogLevel, LogOutput, LogTimestampFormat, Settings } from './settings.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface EnvError {
+  readonly variable: string;
+  readonly value: string;
+  readonly message: string;
+}
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: EnvError[] };
+
+const TRUE_WORDS = new Set(['y', 'yes', 't', 'true', 'on', '1']);
+const FALSE_WORDS = new Set(['n', 'no', 'f', 'false', 'off', '0']);
+
+/** jussi's `strtobool` words, case-insensitive. */
+export function parseBoolean(value: string): boolean | undefined {
+  const v = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(v)) return true;
+  if (FALSE_WORDS.has(v)) return false;
+  return undefined;
+}
+
+class EnvReader {
+  readonly errors: EnvError[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optionalString(name: string): string | null {
+    return this.raw(name) ?? null;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const b = parseBoolean(v);
+    if (b === undefined) {
+      this.fail(name, v, 'expected a boolean: one of y, yes, t, true, on, 1, n, no, f, false, off, 0');
+      return fallback;
+    }
+    return b;
+  }
+
+  number(name: string, fallback: number, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    const kind = opts.integer ? 'an integer' : 'a number';
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+      this.fail(name, v, `expected ${kind}`);
+      return fallback;
+    }
+    if (opts.min !== undefined && n < opts.min) {
+      this.fail(name, v, `expected ${kind} >= ${opts.min}`);
+      return fallback;
+    }
+    if (opts.max !== undefined && n > opts.max) {
+      this.fail(name, v, `expected ${kind} <= ${opts.max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** Seconds (float allowed) converted to milliseconds. */
+  secondsMs(name: string, fallbackSeconds: number, min = 0): number {
+    return Math.round(this.number(name, fallbackSeconds, { min }) * 1000);
+  }
+
+  choice<T extends string>(name: string, fallback: T, allowed: readonly T[], normalise: (s: string) => string = (s) => s.toLowerCase()): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = normalise(v);
+    const hit = allowed.find((a) => a === n);
+    if (hit === undefined) {
+      this.fail(name, v, `expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return hit;
+  }
+
+  url(name: string, schemes: readonly string[]): string | null {
+    const v = this.raw(name);
+    if (v === undefined) return null;
+    return this.checkUrl(name, v, schemes) ? v : null;
+  }
+
+  urlList(name: string, schemes: readonly string[]): string[] {
+    const v = this.raw(name);
+    if (v === undefined) return [];
+    return v.split(/[\s,]+/).filter((u) => u !== '' && this.checkUrl(name, u, schemes));
+  }
+
+  private checkUrl(name: string, value: string, schemes: readonly string[]): boolean {
+    try {
+      const u = new URL(value);
+      if (!schemes.includes(u.protocol.replace(/:$/, ''))) {
+        this.fail(name, value, `expected a URL with scheme ${schemes.join(', ')}`);
+        return false;
+      }
+      return true;
+    } catch {
+      this.fail(name, value, 'expected a URL');
+      return false;
+    }
+  }
+
+  fail(variable: string, value: string, message: string): void {
+    this.errors.push({ variable, value, message });
+  }
+}
+
+const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
+  DEBUG: 'DEBUG', TRACE: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', FATAL: 'ERROR',
+};
+
+export const REDIS_SCHEMES = ['redis', 'rediss', 'redis+sentinel', 'redis+cluster', 'rediss+cluster'] as const;
+
+export function readSettings(env: Env = process.env): SettingsResult {
+  const r = new EnvReader(env);
+
+  const debug = r.bool('JUSSI_DEBUG', false);
+  const levelRaw = r.raw('LOG_LEVEL');
+  let level: LogLevel = debug ? 'DEBUG' : 'INFO';
+  if (levelRaw !== undefined) {
+    const mapped = LOG_LEVEL_ALIASES[levelRaw.toUpperCase()];
+    if (mapped === undefined) r.fail('LOG_LEVEL', levelRaw, 'expected one of DEBUG, INFO, WARN, ERROR');
+    else level = mapped;
+  }
+
+  const prometheusPort = r.number('PROMETHEUS_PORT', 9090, { min: 0, max: 65535, integer: true });
+  const wsMin = r.number('JUSSI_WEBSOCKET_POOL_MINSIZE', 8, { min: 0, integer: true });
+  const wsMax = r.number('JUSSI_WEBSOCKET_POOL_MAXSIZE', 8, { min: 1, integer: true });
+  if (wsMin > wsMax) r.fail('JUSSI_WEBSOCKET_POOL_MINSIZE', String(wsMin), `must not exceed JUSSI_WEBSOCKET_POOL_MAXSIZE (${wsMax})`);
+
+  const maxMessage = r.raw('JUSSI_WEBSOCKET_MAX_MESSAGE_SIZE');
+  let websocketMaxMessageSize: number | null = null;
+  if (maxMessage !== undefined && maxMessage.toLowerCase() !== 'none') {
+    websocketMaxMessageSize = r.number('JUSSI_WEBSOCKET_MAX_MESSAGE_SIZE', 0, { min: 1, integer: true }) || null;
+  }
+
+  const configMapRaw = r.raw('JUSSI_CONFIG_CONFIGMAP');
+  let configMap: { namespace: string; name: string } | null = null;
+  if (configMapRaw !== undefined) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(configMapRaw);
+    if (m === null || m[1] === undefined || m[3] === undefined) {
+      r.fail('JUSSI_CONFIG_CONFIGMAP', configMapRaw, 'expected namespace/name of a ConfigMap (lower-case DNS names)');
+    } else {
+      configMap = { namespace: m[1], name: m[3] };
+    }
+  }
+
+  const otelEndpoint = r.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? r.raw('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const otelDisabled = r.bool('OTEL_SDK_DISABLED', false);
+
+  const settings: Settings = {
+    server: {
+      host: r.string('JUSSI_SERVER_HOST', '0.0.0.0'),
+      port: r.number('JUSSI_SERVER_PORT', 9000, { min: 0, max: 65535, integer: true }),
+      workers: r.number('JUSSI_SERVER_WORKERS', availableParallelism(), { min: 1, max: 256, integer: true }),
+      tcpBacklog: r.number('JUSSI_SERVER_TCP_BACKLOG', 100, { min: 1, integer: true }),
+      requestMaxSize: r.number('JUSSI_REQUEST_MAX_SIZE', 262144, { min: 1, integer: true }),
+      requestReadTimeoutMs: r.secondsMs('JUSSI_REQUEST_READ_TIMEOUT', 5, 0.001),
+      keepAliveTimeoutMs: r.secondsMs('JUSSI_KEEP_ALIVE_TIMEOUT', 100, 0),
+      shutdownGraceMs: r.secondsMs('JUSSI_SHUTDOWN_GRACE', 15, 0),
+      monitorRoute: r.bool('JUSSI_MONITOR_ROUTE', true),
+      debug,
+    },
+    admin: {
+      host: r.string('JUSSI_ADMIN_HOST', '0.0.0.0'),
+      port: r.number('JUSSI_ADMIN_PORT', prometheusPort, { min: 0, max: 65535, integer: true }),
+      prometheusEnabled: r.bool('PROMETHEUS_ENABLED', true),
+      prometheusPath: r.string('PROMETHEUS_PATH', '/metrics'),
+    },
+    jsonrpc: {
+      batchSizeLimit: r.number('JUSSI_JSONRPC_BATCH_SIZE_LIMIT', 50, { min: 1, integer: true }),
+      responseTimeoutMs: r.secondsMs('JUSSI_RESPONSE_TIMEOUT', 65, 0.001),
+      accountTransferUrl: r.optionalString('JUSSI_ACCOUNT_TRANSFER_STEEMD_URL'),
+    },
+    upstream: {
+      httpConnections: r.number('JUSSI_HTTP_POOL_CONNECTIONS', 64, { min: 1, integer: true }),
+      httpKeepAliveTimeoutMs: r.secondsMs('JUSSI_HTTP_KEEP_ALIVE_TIMEOUT', 60, 0.001),
+      httpConnectTimeoutMs: r.secondsMs('JUSSI_HTTP_CONNECT_TIMEOUT', 10, 0.001),
+      websocketPoolMinSize: wsMin,
+      websocketPoolMaxSize: wsMax,
+      websocketMaxInFlight: r.number('JUSSI_WEBSOCKET_MAX_IN_FLIGHT', 128, { min: 1, integer: true }),
+      websocketMaxMessageSize,
+      websocketConnectTimeoutMs: r.secondsMs('JUSSI_WEBSOCKET_CONNECT_TIMEOUT', 10, 0.001),
+      websocketReconnectMinMs: r.secondsMs('JUSSI_WEBSOCKET_RECONNECT_MIN', 0.1, 0.001),
+      websocketReconnectMaxMs: r.secondsMs('JUSSI_WEBSOCKET_RECONNECT_MAX', 30, 0.001),
+      testUpstreamUrls: r.bool('JUSSI_TEST_UPSTREAM_URLS', true),
+    },
+    source: {
+      configFile: r.optionalString('JUSSI_UPSTREAM_CONFIG_FILE'),
+      configMap,
+      configMapKey: r.string('JUSSI_CONFIG_CONFIGMAP_KEY', 'config.json'),
+    },
+    cache: {
+      memoryMaxBytes: r.number('JUSSI_MEMORY_CACHE_MAX_BYTES', 128 * 1024 * 1024, { min: 0, integer: true }),
+      memoryMaxTtlSeconds: r.number('JUSSI_MEMORY_CACHE_MAX_TTL', 180, { min: 1 }),
+      readTimeoutMs: r.secondsMs('JUSSI_CACHE_READ_TIMEOUT', 1, 0.001),
+      writeTimeoutMs: r.secondsMs('JUSSI_CACHE_WRITE_TIMEOUT', 2, 0.001),
+      redisUrl: r.url('JUSSI_REDIS_URL', REDIS_SCHEMES),
+      redisReadReplicaUrls: r.urlList('JUSSI_REDIS_READ_REPLICA_URLS', REDIS_SCHEMES),
+      redisConnectTimeoutMs: r.secondsMs('JUSSI_REDIS_SOCKET_CONNECT_TIMEOUT', 3, 0.001),
+      redisCommandTimeoutMs: r.secondsMs('JUSSI_REDIS_SOCKET_TIMEOUT', 5, 0.001),
+      redisHealthCheckIntervalMs: r.secondsMs('JUSSI_REDIS_HEALTH_CHECK_INTERVAL', 30, 0),
+      redisMaxOfflineQueue: r.number('JUSSI_REDIS_MAX_OFFLINE_QUEUE', 1000, { min: 0, integer: true }),
+      irreversibleTtlSeconds: r.number('JUSSI_IRREVERSIBLE_TTL', 0, { min: 0, integer: true }),
+      lirbPollIntervalSeconds: r.number('JUSSI_LIRB_POLL_INTERVAL', 3, { min: 0 }),
+    },
+    log: {
+      level,
+      format: r.choice<LogFormat>('LOG_FORMAT', 'json', ['json', 'text']),
+      output: r.choice<LogOutput>('LOG_OUTPUT', 'stdout', ['stdout', 'stderr', 'both']),
+      includeCaller: r.bool('LOG_INCLUDE_CALLER', false),
+      timestampFormat: r.choice<LogTimestampFormat>('LOG_TIMESTAMP_FORMAT', 'rfc3339', ['rfc3339', 'rfc3339nano', 'unix']),
+      accessSampleRate: r.number('LOG_ACCESS_SAMPLE_RATE', 1, { min: 0, max: 1 }),
+    },
+    tracing: {
+      enabled: otelEndpoint !== undefined && !otelDisabled,
+      serviceName: r.string('OTEL_SERVICE_NAME', 'jussi'),
+    },
+    build: {
+      sourceCommit: r.string('SOURCE_COMMIT', ''),
+      dockerTag: r.string('DOCKER_TAG', ''),
+    },
+  };
+  return r.errors.length === 0 ? { ok: true, settings } : { ok: false, errors: r.errors };
+}
+
+export function formatEnvErrors(errors: readonly EnvError[]): string {
+  return errors.map((e) => `${e.variable}=${JSON.stringify(e.value)}: ${e.message}`).join('\n');
+}
