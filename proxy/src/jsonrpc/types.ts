@@ -39,7 +39,14 @@ export interface Urn {
   readonly namespace: string;
   readonly api: string | undefined;
   readonly method: string;
+  /** Params as values (top-level object keys sorted, as jussi's URN does). */
   readonly params: JsonValue | undefined;
   readonly hasParams: boolean;
+  /**
+   * Params as jussi serialises them into the URN (ujson: compact, `/` escaped, raw non-ASCII,
+   * top-level keys sorted, the client's key order and number spelling kept elsewhere); the text
+   * after `params=`. `undefined` when params are absent.
+   */
+  readonly paramsText: string | undefined;
   readonly key: string;
 }

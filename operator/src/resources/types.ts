@@ -1,0 +1,134 @@
+// The custom resources as the operator sees them (group jussi.io, version v1alpha1). The CRD
+// schemas in crds/ are the authority on validation; these types describe the same shapes.
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid?: string;
+  readonly generation?: number;
+  readonly resourceVersion?: string;
+  readonly creationTimestamp?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly deletionTimestamp?: string;
+}
+
+export interface Condition {
+  readonly type: 'Accepted' | 'Programmed' | string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly observedGeneration: number;
+  readonly lastTransitionTime: string;
+}
+
+// --- JsonRpcUpstream ------------------------------------------------------------------------
+
+export interface UpstreamRoute {
+  /** Method prefix (jussi URN prefix), starting with spec.namespace. */
+  readonly prefix: string;
+  /** Exactly one of url / urls. */
+  readonly url?: string;
+  /** Ordered failover list: idempotent reads try the next URL when one fails. */
+  readonly urls?: readonly string[];
+}
+
+export interface UpstreamTimeout {
+  readonly prefix: string;
+  /** Seconds; 0 = no per-prefix timeout (the proxy's global response timeout still applies). */
+  readonly seconds: number;
+}
+
+export interface UpstreamPool {
+  readonly httpConnections?: number;
+  readonly websocketMin?: number;
+  readonly websocketMax?: number;
+}
+
+export interface JsonRpcUpstreamSpec {
+  /** The JSON-RPC namespace served (jussi's upstream `name`): not ending in _api, not jsonrpc. */
+  readonly namespace: string;
+  readonly translateToAppbase?: boolean;
+  readonly routes: readonly UpstreamRoute[];
+  readonly timeouts?: readonly UpstreamTimeout[];
+  readonly pool?: UpstreamPool;
+}
+
+export interface UpstreamPoolStatus {
+  readonly url: string;
+  readonly size: number;
+  readonly active: number;
+  readonly idle: number;
+  readonly pending: number;
+  /** Proxies reporting this URL healthy, out of those reporting it. */
+  readonly healthyProxies: number;
+  readonly reportingProxies: number;
+  readonly healthy: boolean;
+  readonly lastError?: string;
+}
+
+export interface ProxiesStatus {
+  readonly total: number;
+  readonly ready: number;
+  /** Ready proxies that report the published config hash. */
+  readonly programmed: number;
+  readonly configHash: string;
+}
+
+export interface JsonRpcUpstreamStatus {
+  readonly observedGeneration?: number;
+  readonly conditions?: readonly Condition[];
+  /** "programmed/total", shown in the Programmed printer column (e.g. "2/3"). */
+  readonly programmedProxies?: string;
+  readonly proxies?: ProxiesStatus;
+  readonly pools?: readonly UpstreamPoolStatus[];
+}
+
+export interface JsonRpcUpstream {
+  readonly apiVersion: 'jussi.io/v1alpha1';
+  readonly kind: 'JsonRpcUpstream';
+  readonly metadata: ObjectMeta;
+  readonly spec: JsonRpcUpstreamSpec;
+  readonly status?: JsonRpcUpstreamStatus;
+}
+
+// --- CacheRule ------------------------------------------------------------------------------
+
+export type TtlPolicy = 'Seconds' | 'NoExpiry' | 'NoCache' | 'Irreversible';
+
+export interface CacheRuleEntry {
+  readonly prefix: string;
+  readonly policy: TtlPolicy;
+  /** Only (and required) with policy Seconds. */
+  readonly seconds?: number;
+}
+
+export interface CacheRuleSpec {
+  readonly rules: readonly CacheRuleEntry[];
+}
+
+export interface CacheRuleFigures {
+  readonly prefix: string;
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses), as a decimal string with 4 digits ("0.8123"); "0" with no traffic. */
+  readonly hitRatio: string;
+}
+
+export interface CacheRuleStatus {
+  readonly observedGeneration?: number;
+  readonly conditions?: readonly Condition[];
+  readonly programmedProxies?: string;
+  readonly proxies?: ProxiesStatus;
+  readonly rules?: readonly CacheRuleFigures[];
+}
+
+export interface CacheRule {
+  readonly apiVersion: 'jussi.io/v1alpha1';
+  readonly kind: 'CacheRule';
+  readonly metadata: ObjectMeta;
+  readonly spec: CacheRuleSpec;
+  readonly status?: CacheRuleStatus;
+}
+
+export type JussiResource = JsonRpcUpstream | CacheRule;
