@@ -3,6 +3,7 @@
 // error that names the variable, the value and what is accepted.
 
 import { availableParallelism } from 'node:os';
+import { parseRedisUrl, redactRedisUrl } from '../cache/redis-url.js';
 import type { LogFormat, LogLevel, LogOutput, LogTimestampFormat, Settings } from './settings.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -91,30 +92,24 @@ class EnvReader {
     return hit;
   }
 
-  url(name: string, schemes: readonly string[]): string | null {
+  /** A Redis URL in one of the forms of cache/redis-url.ts (multi-host forms are not WHATWG URLs). */
+  redisUrl(name: string): string | null {
     const v = this.raw(name);
     if (v === undefined) return null;
-    return this.checkUrl(name, v, schemes) ? v : null;
+    return this.checkRedisUrl(name, v) ? v : null;
   }
 
-  urlList(name: string, schemes: readonly string[]): string[] {
+  /** jussi's space-separated list (commas separate the hosts of one multi-host URL). */
+  redisUrlList(name: string): string[] {
     const v = this.raw(name);
     if (v === undefined) return [];
-    return v.split(/[\s,]+/).filter((u) => u !== '' && this.checkUrl(name, u, schemes));
+    return v.split(/\s+/).filter((u) => u !== '' && this.checkRedisUrl(name, u));
   }
 
-  private checkUrl(name: string, value: string, schemes: readonly string[]): boolean {
-    try {
-      const u = new URL(value);
-      if (!schemes.includes(u.protocol.replace(/:$/, ''))) {
-        this.fail(name, value, `expected a URL with scheme ${schemes.join(', ')}`);
-        return false;
-      }
-      return true;
-    } catch {
-      this.fail(name, value, 'expected a URL');
-      return false;
-    }
+  private checkRedisUrl(name: string, value: string): boolean {
+    const parsed = parseRedisUrl(value);
+    if (!parsed.ok) this.fail(name, redactRedisUrl(value), `${parsed.message}; expected ${REDIS_SCHEMES.map((s) => `${s}://`).join(', ')}`);
+    return parsed.ok;
   }
 
   fail(variable: string, value: string, message: string): void {
@@ -212,8 +207,8 @@ export function readSettings(env: Env = process.env): SettingsResult {
       memoryMaxTtlSeconds: r.number('JUSSI_MEMORY_CACHE_MAX_TTL', 180, { min: 1 }),
       readTimeoutMs: r.secondsMs('JUSSI_CACHE_READ_TIMEOUT', 1, 0.001),
       writeTimeoutMs: r.secondsMs('JUSSI_CACHE_WRITE_TIMEOUT', 2, 0.001),
-      redisUrl: r.url('JUSSI_REDIS_URL', REDIS_SCHEMES),
-      redisReadReplicaUrls: r.urlList('JUSSI_REDIS_READ_REPLICA_URLS', REDIS_SCHEMES),
+      redisUrl: r.redisUrl('JUSSI_REDIS_URL'),
+      redisReadReplicaUrls: r.redisUrlList('JUSSI_REDIS_READ_REPLICA_URLS'),
       redisConnectTimeoutMs: r.secondsMs('JUSSI_REDIS_SOCKET_CONNECT_TIMEOUT', 3, 0.001),
       redisCommandTimeoutMs: r.secondsMs('JUSSI_REDIS_SOCKET_TIMEOUT', 5, 0.001),
       redisHealthCheckIntervalMs: r.secondsMs('JUSSI_REDIS_HEALTH_CHECK_INTERVAL', 30, 0),
