@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { redactText, redactUrl } from '@jussi/proxy/upstream/redact';
+
+describe('redactUrl', () => {
+  const table: readonly (readonly [string, string])[] = [
+    ['https://api.steemit.com', 'https://api.steemit.com'],
+    ['http://127.0.0.1:8090/path?q=1', 'http://127.0.0.1:8090/path?q=1'],
+    ['https://user:secret@api.example.com/x', 'https://api.example.com/x'],
+    ['wss://token@ws.example.com', 'wss://ws.example.com'],
+    ['ws://user:p@ss@host:8090/', 'ws://host:8090/'],
+    ['http://host/@account/transfers', 'http://host/@account/transfers'],
+    ['http://host?x=a@b', 'http://host?x=a@b'],
+    ['not a url', 'not a url'],
+  ];
+  for (const [input, expected] of table) {
+    it(`${input} -> ${expected}`, () => assert.equal(redactUrl(input), expected));
+  }
+
+  it('cleans URLs inside free text', () => {
+    assert.equal(
+      redactText('connect ECONNREFUSED for https://a:b@one.example and wss://c@two.example/p'),
+      'connect ECONNREFUSED for https://one.example and wss://two.example/p',
+    );
+  });
+});
