@@ -33,6 +33,10 @@ export interface CacheGroup {
    * by the read timeout. Errors and timeouts are misses. Result has the length of `keys`.
    */
   getMany(keys: readonly string[]): Promise<(CacheHit | undefined)[]>;
+  /** Memory only, synchronous: the hot path of a single request. */
+  getFromMemory(key: string): CacheHit | undefined;
+  /** The Redis part of `getMany`, for keys memory already missed. */
+  getFromRedis(keys: readonly string[]): Promise<(CacheHit | undefined)[]>;
   /** Pipelined writes to every tier, bounded by the write timeout; never throws or rejects. */
   setMany(entries: readonly CacheEntry[]): void;
   status(): CacheStatus;
