@@ -1,0 +1,114 @@
+// Values of jussi's `x-jussi-*` response headers (reference §12). They always pass Node's header
+// validation: printable ASCII only, anything else written `\uXXXX`, bounded length.
+// `x-jussi-params` is compact JSON rather than jussi's Python repr (ARCHITECTURE item 8).
+import { getRandomValues } from 'node:crypto';
+import type { Urn } from './types.js';
+
+/** jussi's rendering of an absent api or params. */
+export const EMPTY_HEADER_VALUE = '<Empty>';
+/** Longest `x-jussi-*` URN header value; longer values are cut and end in `...`. */
+export const MAX_URN_HEADER_LENGTH = 1024;
+/** Longest client `x-jussi-request-id` taken as is; longer ones are replaced by a generated id. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+
+const ELLIPSIS = '...';
+const HEX = '0123456789abcdef';
+const PRINTABLE_REQUEST_ID = /^[\x21-\x7e]+$/;
+/** Anything but printable ASCII, or a backslash: such text needs escaping. */
+const NEEDS_ESCAPING = /[^\x20-\x5b\x5d-\x7e]/;
+
+export interface UrnHeaders {
+  readonly 'x-jussi-namespace': string;
+  readonly 'x-jussi-api': string;
+  readonly 'x-jussi-method': string;
+  readonly 'x-jussi-params': string;
+}
+
+function unicodeEscape(c: number): string {
+  return `\\u${HEX[(c >> 12) & 15]}${HEX[(c >> 8) & 15]}${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
+}
+
+function isPrintableAscii(c: number): boolean {
+  return c >= 0x20 && c < 0x7f;
+}
+
+/** Cuts to `max` characters ending in `...`, never in the middle of a `\uXXXX` escape. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - ELLIPSIS.length;
+  const escapeAt = text.lastIndexOf('\\', end - 1);
+  if (escapeAt >= 0 && end - escapeAt < 6) end = escapeAt;
+  return text.slice(0, end) + ELLIPSIS;
+}
+
+/**
+ * A client-provided string (namespace, api, method) as a header value: printable ASCII kept,
+ * `\` written `\\`, everything else `\uXXXX` (JSON string escaping without the quotes).
+ */
+export function headerText(value: string, max = MAX_URN_HEADER_LENGTH): string {
+  // Escaping only lengthens: the first max + 1 characters decide the value.
+  if (value.length > max + 1) value = value.slice(0, max + 1);
+  if (!NEEDS_ESCAPING.test(value)) return cut(value, max);
+  let out = '';
+  for (let i = 0; i < value.length && out.length <= max; i += 1) {
+    const c = value.charCodeAt(i);
+    if (c === 0x5c) out += '\\\\';
+    else out += isPrintableAscii(c) ? value[i] : unicodeEscape(c);
+  }
+  return cut(out, max);
+}
+
+/**
+ * URN params text (ujson) as compact ASCII-only JSON: non-ASCII as `\uXXXX`, `\/` as `/`;
+ * truncated to `max` characters ending in `...`. Only as much of the text as fits is read.
+ */
+export function paramsHeader(paramsText: string, max = MAX_URN_HEADER_LENGTH): string {
+  // At worst (`\/` -> `/`) two characters give one: 2 * max + 2 characters decide the value.
+  if (paramsText.length > 2 * max + 2) paramsText = paramsText.slice(0, 2 * max + 2);
+  if (!NEEDS_ESCAPING.test(paramsText)) return cut(paramsText, max);
+  let out = '';
+  let i = 0;
+  const n = paramsText.length;
+  while (i < n && out.length <= max) {
+    const c = paramsText.charCodeAt(i);
+    if (c === 0x5c) {
+      // Escapes occur only inside strings; `\/` is ujson's, plain JSON writes `/`.
+      const next = paramsText[i + 1] ?? '';
+      out += next === '/' ? '/' : `\\${next}`;
+      i += 2;
+    } else {
+      out += isPrintableAscii(c) ? paramsText[i] : unicodeEscape(c);
+      i += 1;
+    }
+  }
+  return cut(out, max);
+}
+
+/** The four `x-jussi-*` headers of a single request's final URN. */
+export function urnHeaders(urn: Urn): UrnHeaders {
+  return {
+    'x-jussi-namespace': headerText(urn.namespace),
+    'x-jussi-api': urn.api === undefined ? EMPTY_HEADER_VALUE : headerText(urn.api),
+    'x-jussi-method': headerText(urn.method),
+    'x-jussi-params': urn.paramsText === undefined ? EMPTY_HEADER_VALUE : paramsHeader(urn.paramsText),
+  };
+}
+
+/** jussi's generated request id: `'%018d' % getrandbits(50)`. */
+export function generateRequestId(): string {
+  const words = getRandomValues(new Uint32Array(2));
+  const high = (words[0] ?? 0) & 0x3ffff; // 18 bits + 32 bits = 50 bits, exact as a double
+  const value = high * 0x100000000 + (words[1] ?? 0);
+  return String(value).padStart(18, '0');
+}
+
+/**
+ * The request id for a request, decided once and used everywhere (ARCHITECTURE item 7): the
+ * client's `x-jussi-request-id` when it is 1..128 printable ASCII characters without spaces,
+ * otherwise a generated one.
+ */
+export function requestIdFrom(header: string | readonly string[] | undefined): string {
+  const value = typeof header === 'string' ? header : header?.[0];
+  if (value !== undefined && value.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE_REQUEST_ID.test(value)) return value;
+  return generateRequestId();
+}
