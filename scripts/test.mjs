@@ -21,6 +21,8 @@ if (files.length === 0) {
 }
 const concurrency = process.env.JUSSI_TEST_CONCURRENCY ?? '3';
 const status = run(process.execPath, [
+  // Stack traces and caller locations name the TypeScript sources.
+  '--enable-source-maps',
   '--test',
   `--test-concurrency=${concurrency}`,
   '--test-timeout=300000',

@@ -2,7 +2,7 @@
 // (irreversible_ttl_cases.json), the response validators (response_validation_cases.json) and
 // the effective caching of each TTL rule (the `cache_behaviour` of ttl_cases.json and
 // cache_key_cases.json). Differences are ARCHITECTURE items 1–3, listed in
-// deliberate-differences-cache.json.
+// deliberate-differences.json.
 import { test } from 'node:test';
 import {
   blockNumFromAnswer,

@@ -2,7 +2,6 @@
 // (with the ARCHITECTURE item that explains it) in deliberate-differences.json, or fails the test.
 // Prints passed / deliberate / failed totals per suite.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { conformanceAvailable, conformanceDir, readJson, repoRoot } from '../support/repo.js';
@@ -73,10 +72,11 @@ export function defineSuite<C>(suite: ConformanceSuite<C>): ErasedSuite {
   };
 }
 
+/** The one allow-list of deliberate differences, each naming the ARCHITECTURE item behind it. */
+export const DELIBERATE_DIFFERENCES = join(repoRoot, 'test', 'conformance', 'deliberate-differences.json');
+
 function loadDeliberate(): DeliberateEntry[] {
-  const dir = join(repoRoot, 'test', 'conformance');
-  const files = readdirSync(dir).filter((f) => /^deliberate-differences.*\.json$/.test(f));
-  return files.flatMap((f) => readJson<{ entries: DeliberateEntry[] }>(join(dir, f)).entries);
+  return readJson<{ entries: DeliberateEntry[] }>(DELIBERATE_DIFFERENCES).entries;
 }
 
 function matches(pattern: string, id: string): boolean {

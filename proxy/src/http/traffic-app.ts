@@ -1,0 +1,98 @@
+// The traffic port: POST / for JSON-RPC, the health probes, and JSON-RPC error bodies for
+// everything else (ARCHITECTURE item 9: 404 unknown path, 405 wrong method, 413 oversized body).
+// The request body is taken as raw bytes whatever its Content-Type (jussi never checks it).
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ServerSettings } from '../config/settings.js';
+import type { HttpReply } from './reply.js';
+
+export interface RpcHandler {
+  handle(body: Buffer, headers: IncomingHttpHeaders): Promise<HttpReply>;
+}
+
+export type HttpErrorKind = 'NotFound' | 'MethodNotAllowed' | 'PayloadTooLarge' | 'InternalError';
+
+export interface HttpErrorContext {
+  readonly method: string;
+  readonly path: string;
+  readonly limit: number;
+  readonly cause?: unknown;
+}
+
+export interface TrafficRoutes {
+  readonly rpc: RpcHandler;
+  /** GET|HEAD /health, /health/live, /health/ready and /monitor answers. */
+  health(path: string, headers: IncomingHttpHeaders): HttpReply | null;
+  /** A JSON-RPC error body for an HTTP-level failure. */
+  httpError(kind: HttpErrorKind, headers: IncomingHttpHeaders, context: HttpErrorContext): HttpReply;
+}
+
+const HEALTH_PATHS = new Set(['/health', '/health/live', '/health/ready']);
+
+export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: settings.requestMaxSize,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    requestTimeout: settings.requestReadTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  const send = (reply: FastifyReply, r: HttpReply): FastifyReply => {
+    reply.code(r.statusCode);
+    for (const name in r.headers) reply.header(name, r.headers[name]);
+    return r.body === null ? reply.send() : reply.send(r.body);
+  };
+
+  app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
+    const r = await routes.rpc.handle(body, request.headers);
+    return send(reply, r);
+  });
+
+  const healthHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const r = routes.health(request.routeOptions.url ?? request.url, request.headers);
+    if (r === null) return send(reply, routes.httpError('NotFound', request.headers, context(request, settings)));
+    return send(reply, r);
+  };
+  for (const path of HEALTH_PATHS) app.route({ method: ['GET', 'HEAD'], url: path, handler: healthHandler });
+  if (settings.monitorRoute) app.route({ method: ['GET', 'HEAD'], url: '/monitor', handler: healthHandler });
+
+  const knownPaths = new Set(['/', ...HEALTH_PATHS, ...(settings.monitorRoute ? ['/monitor'] : [])]);
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = pathOf(request.url);
+    const kind: HttpErrorKind = knownPaths.has(path) ? 'MethodNotAllowed' : 'NotFound';
+    const r = routes.httpError(kind, request.headers, context(request, settings));
+    if (kind === 'MethodNotAllowed') reply.header('allow', path === '/' ? 'POST' : 'GET, HEAD');
+    return send(reply, r);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const code = (error as { code?: unknown }).code;
+    const kind: HttpErrorKind = code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PayloadTooLarge' : 'InternalError';
+    const r = routes.httpError(kind, request.headers, { ...context(request, settings), cause: error });
+    if (kind === 'PayloadTooLarge') reply.header('connection', 'close');
+    return send(reply, r);
+  });
+
+  return app;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function context(request: FastifyRequest, settings: ServerSettings): HttpErrorContext {
+  return { method: request.method, path: pathOf(request.url), limit: settings.requestMaxSize };
+}

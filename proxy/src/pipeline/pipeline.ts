@@ -1,0 +1,343 @@
+// The request path, once through: parse -> per item plan (URN, route, limits) -> cache read
+// (memory, then one Redis MGET for the misses) -> identical cacheable calls in flight shared ->
+// misses dispatched concurrently, each under its own timeout -> answers assembled in request
+// order with the client's ids -> reply; cache writes and LIRB learning after the reply.
+// Nothing a client sends can make it throw: anything unexpected is -32603 with an error id.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { TieredCacheGroup } from '../cache/cache-group.js';
+import type { LirbTracker } from '../cache/lirb.js';
+import type { Singleflight } from '../cache/singleflight.js';
+import type { CacheHit } from '../cache/types.js';
+import type { Settings } from '../config/settings.js';
+import { rpcError, type RpcError } from '../jsonrpc/errors.js';
+import { headerText, paramsHeader, requestIdFrom, urnHeaders } from '../jsonrpc/headers.js';
+import type { ItemResult } from '../jsonrpc/items.js';
+import { parseBody } from '../jsonrpc/parse.js';
+import type { Urn } from '../jsonrpc/types.js';
+import { NULL_ID, batchAnswer, errorAnswer, newErrorId, resultAnswer, upstreamAnswer } from '../jsonrpc/wire.js';
+import { checkBatchSize } from '../limits/batch-size.js';
+import type { AccessLog } from '../observability/access-log.js';
+import { MethodLabeler, UNPARSED_LABELS } from '../observability/labels.js';
+import { SpanAttribute, SpanName } from '../observability/span-names.js';
+import type { LogFields, MethodLabels, SpanHandle, Telemetry } from '../observability/types.js';
+import type { HttpReply } from '../http/reply.js';
+import type { RpcHandler } from '../http/traffic-app.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { RuntimeSnapshot } from '../runtime/snapshot.js';
+import { afterReply } from './after-reply.js';
+import { planItem, type ItemPlan, type PlannedItem } from './plan.js';
+import type { RuleCounters } from './rule-counters.js';
+import { callUpstream, type CallContext, type UpstreamOutcome } from './upstream-call.js';
+
+export interface PipelineDeps {
+  readonly settings: Settings;
+  readonly runtime: Runtime;
+  readonly cache: TieredCacheGroup;
+  readonly lirb: LirbTracker;
+  readonly telemetry: Telemetry;
+  readonly accessLog: AccessLog;
+  readonly rules: RuleCounters;
+  readonly singleflight: Singleflight<UpstreamOutcome>;
+}
+
+/** How one item was answered. */
+type ItemOutcome =
+  | { readonly kind: 'hit'; readonly hit: CacheHit }
+  | { readonly kind: 'upstream'; readonly outcome: UpstreamOutcome }
+  | { readonly kind: 'error'; readonly error: RpcError };
+
+interface RequestState {
+  readonly started: number;
+  readonly requestId: string;
+  readonly amznTraceId: string | undefined;
+  readonly span: SpanHandle;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+export class Pipeline implements RpcHandler {
+  private readonly labelers = new WeakMap<RuntimeSnapshot, MethodLabeler>();
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async handle(body: Buffer, headers: IncomingHttpHeaders): Promise<HttpReply> {
+    const { telemetry } = this.deps;
+    const state: RequestState = {
+      started: performance.now(),
+      requestId: requestIdFrom(headers['x-jussi-request-id']),
+      amznTraceId: singleHeader(headers['x-amzn-trace-id']),
+      span: telemetry.tracer.startRequest(singleHeader(headers['traceparent']), singleHeader(headers['tracestate'])),
+    };
+    if (telemetry.tracer.enabled) state.span.setAttribute(SpanAttribute.requestId, state.requestId);
+    telemetry.metrics.requestStarted();
+    try {
+      return await this.process(body, state);
+    } catch (err) {
+      // A bug of ours, never the client's fault: answer, log the stack, keep serving.
+      const error = rpcError('InternalError', {}, 'unexpected proxy error; see the proxy log for this error_id');
+      const errorId = newErrorId();
+      telemetry.logger.error(
+        { request_id: state.requestId, error_id: errorId, error: { type: err instanceof Error ? err.name : 'Error', message: String(err), ...(err instanceof Error && err.stack !== undefined ? { stack: err.stack } : {}) } },
+        'request failed inside the proxy',
+      );
+      state.span.recordError(err, error.code);
+      telemetry.metrics.requestError(error.code);
+      return this.reply(state, errorAnswer(NULL_ID, error, errorId, state.requestId), { 'x-jussi-error-id': errorId }, 200);
+    } finally {
+      telemetry.metrics.requestFinished();
+      state.span.end();
+    }
+  }
+
+  private async process(body: Buffer, state: RequestState): Promise<HttpReply> {
+    const { telemetry } = this.deps;
+    const snapshot = this.deps.runtime.current();
+    if (snapshot === null) {
+      const error = rpcError('InternalError', {}, 'no valid config loaded yet: the proxy is not ready');
+      return this.wholeError(state, NULL_ID, error, 503);
+    }
+
+    const parseSpan = telemetry.tracer.enabled ? telemetry.tracer.startChild(state.span, SpanName.parse) : null;
+    const parsed = parseBody(body);
+    parseSpan?.end();
+    if (parsed.kind === 'rejected') return this.wholeError(state, NULL_ID, parsed.error, 200);
+
+    const labeler = this.labelerFor(snapshot);
+    if (parsed.kind === 'single') {
+      state.span.setAttribute(SpanAttribute.requestType, 'single');
+      return this.single(parsed.item, snapshot, labeler, state);
+    }
+    const items = parsed.items;
+    state.span.setAttribute(SpanAttribute.requestType, 'batch');
+    state.span.setAttribute(SpanAttribute.batchSize, items.length);
+    telemetry.metrics.batchSize(items.length);
+    const tooLarge = checkBatchSize(items.length, snapshot.limits.batchSize);
+    if (tooLarge !== null) return this.wholeError(state, NULL_ID, tooLarge, 200);
+    return this.batch(items, snapshot, labeler, state);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Single request
+
+  private async single(result: ItemResult, snapshot: RuntimeSnapshot, labeler: MethodLabeler, state: RequestState): Promise<HttpReply> {
+    const plan = planItem(result, snapshot, labeler);
+    this.tagSpan(state.span, plan);
+    if (plan.kind === 'rejected') {
+      this.finishItem(plan.labels, 'single', false, state);
+      const extra = plan.urn === null ? {} : urnHeaders(plan.urn);
+      const reply = this.wholeError(state, plan.idText, plan.error, 200, extra, plan);
+      // A notification gets no response object, even when it fails (JSON-RPC 2.0 §4.1).
+      return plan.notification ? { ...reply, statusCode: 204, body: null } : reply;
+    }
+    const [hit] = await this.lookup([plan], state);
+    const outcome = await this.answer(plan, hit, state);
+    const ok = outcome.kind !== 'error' && (outcome.kind === 'hit' || outcome.outcome.ok);
+    this.finishItem(plan.labels, 'single', ok, state);
+    const headers: Record<string, string> = { ...urnHeaders(plan.resolved.urn) };
+    if (outcome.kind === 'hit') headers['x-jussi-cache-hit'] = cacheHitHeader(plan.resolved.urn);
+    const formatSpan = this.deps.telemetry.tracer.enabled ? this.deps.telemetry.tracer.startChild(state.span, SpanName.responseFormat) : null;
+    const text = this.itemText(plan.idText, outcome, state, headers);
+    formatSpan?.end();
+    this.access(state, plan, outcome);
+    if (plan.notification) return this.reply(state, null, headers, 204);
+    return this.reply(state, text, headers, 200);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Batch
+
+  private async batch(items: readonly ItemResult[], snapshot: RuntimeSnapshot, labeler: MethodLabeler, state: RequestState): Promise<HttpReply> {
+    const plans: ItemPlan[] = items.map((item) => planItem(item, snapshot, labeler));
+    const planned = plans.filter((p): p is PlannedItem => p.kind === 'planned');
+    const hits = await this.lookup(planned, state);
+    const outcomes = await Promise.all(planned.map((p, i) => this.answer(p, hits[i], state)));
+    const byIndex = new Map<number, ItemOutcome>();
+    planned.forEach((p, i) => byIndex.set(p.index, outcomes[i] as ItemOutcome));
+
+    const texts: string[] = [];
+    const headers: Record<string, string> = {};
+    let allHits = plans.length > 0;
+    let errors = 0;
+    const formatSpan = this.deps.telemetry.tracer.enabled ? this.deps.telemetry.tracer.startChild(state.span, SpanName.responseFormat) : null;
+    for (const plan of plans) {
+      const outcome: ItemOutcome = plan.kind === 'rejected' ? { kind: 'error', error: plan.error } : (byIndex.get(plan.index) as ItemOutcome);
+      const ok = outcome.kind === 'hit' || (outcome.kind === 'upstream' && outcome.outcome.ok);
+      if (outcome.kind !== 'hit') allHits = false;
+      if (!ok) errors += 1;
+      this.finishItem(plan.labels, 'batch', ok, state);
+      if (plan.notification) continue;
+      texts.push(this.itemText(plan.idText, outcome, state, null));
+    }
+    formatSpan?.end();
+    if (allHits) headers['x-jussi-cache-hit'] = 'batch';
+    this.deps.accessLog.log({
+      ...this.baseLogFields(state),
+      batch_size: plans.length,
+      batch_errors: errors,
+      cache_hit: allHits,
+      duration_ms: elapsedMs(state),
+    });
+    if (texts.length === 0) return this.reply(state, null, headers, 204);
+    return this.reply(state, batchAnswer(texts), headers, 200);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stages shared by single and batch
+
+  /** Cache read for the cacheable plans (the result array matches `plans`). */
+  private async lookup(plans: readonly PlannedItem[], state: RequestState): Promise<(CacheHit | undefined)[]> {
+    const { cache, telemetry, rules } = this.deps;
+    const out = new Array<CacheHit | undefined>(plans.length).fill(undefined);
+    const keys: string[] = [];
+    const at: number[] = [];
+    plans.forEach((p, i) => {
+      if (p.cacheable) {
+        keys.push(p.resolved.urn.key);
+        at.push(i);
+      }
+    });
+    if (keys.length === 0) return out;
+    const span = telemetry.tracer.enabled ? telemetry.tracer.startChild(state.span, SpanName.cacheLookup, { [SpanAttribute.batchSize]: keys.length }) : null;
+    let hits: readonly (CacheHit | undefined)[];
+    if (keys.length === 1) {
+      // The hot path of a single request: a synchronous memory hit, no promise.
+      const memoryHit = cache.getFromMemory(keys[0] as string);
+      hits = memoryHit !== undefined ? [memoryHit] : await cache.getFromRedis(keys);
+    } else {
+      hits = await cache.getMany(keys);
+    }
+    let found = 0;
+    for (let j = 0; j < at.length; j++) {
+      const plan = plans[at[j] as number] as PlannedItem;
+      // get_block entries are checked against their block when written and when read from
+      // Redis (cache-group.ts), so a hit always answers the block its key asks for.
+      const hit = hits[j];
+      out[at[j] as number] = hit;
+      if (hit !== undefined) found += 1;
+      const prefix = plan.resolved.route.ttlPrefix;
+      if (prefix !== null) rules.record(prefix, hit !== undefined);
+    }
+    span?.setAttribute(SpanAttribute.cacheHit, found === keys.length);
+    span?.end();
+    return out;
+  }
+
+  /** A cache hit, or the upstream answer (shared with identical calls in flight). */
+  private async answer(plan: PlannedItem, hit: CacheHit | undefined, state: RequestState): Promise<ItemOutcome> {
+    if (hit !== undefined) return { kind: 'hit', hit };
+    const ctx: CallContext = { requestId: state.requestId, amznTraceId: state.amznTraceId, span: state.span, telemetry: this.deps.telemetry };
+    const call = async (): Promise<UpstreamOutcome> => {
+      const outcome = await callUpstream(plan, ctx);
+      afterReply(plan, outcome, { cache: this.deps.cache, lirb: this.deps.lirb, settings: this.deps.settings.cache, telemetry: this.deps.telemetry }, state.span);
+      return outcome;
+    };
+    // Only cacheable reads are merged: broadcasts and uncacheable methods always go out alone.
+    const outcome = plan.cacheable && plan.idempotent && !plan.notification ? await this.deps.singleflight.do(plan.resolved.urn.key, call) : await call();
+    return { kind: 'upstream', outcome };
+  }
+
+  /** The answer text of one item. */
+  private itemText(idText: string, outcome: ItemOutcome, state: RequestState, headers: Record<string, string> | null): string {
+    if (outcome.kind === 'hit') return resultAnswer(idText, outcome.hit.resultText);
+    if (outcome.kind === 'upstream' && outcome.outcome.ok) {
+      const text = upstreamAnswer(idText, outcome.outcome.text);
+      if (text !== undefined) return text;
+      return this.errorText(idText, rpcError('UpstreamResponse', { reason: 'upstream returned a response that is not a JSON object' }), state, headers);
+    }
+    const error = outcome.kind === 'error' ? outcome.error : (outcome.outcome as { error: RpcError }).error;
+    return this.errorText(idText, error, state, headers);
+  }
+
+  private errorText(idText: string, error: RpcError, state: RequestState, headers: Record<string, string> | null): string {
+    const errorId = newErrorId();
+    if (headers !== null) headers['x-jussi-error-id'] = errorId;
+    this.deps.telemetry.metrics.requestError(error.code);
+    state.span.recordError(error.message, error.code);
+    return errorAnswer(idText, error, errorId, state.requestId);
+  }
+
+  private wholeError(state: RequestState, idText: string, error: RpcError, status: number, extra: Record<string, string> = {}, plan?: ItemPlan): HttpReply {
+    const headers: Record<string, string> = { ...extra };
+    const text = this.errorText(idText, error, state, headers);
+    this.deps.accessLog.log({
+      ...this.baseLogFields(state),
+      ...(plan !== undefined && plan.kind === 'rejected' && plan.urn !== null ? urnLogFields(plan.urn) : {}),
+      duration_ms: elapsedMs(state),
+      error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code },
+    });
+    if (plan === undefined) this.deps.telemetry.metrics.itemFinished(UNPARSED_LABELS, 'single', false, elapsedMs(state) / 1000);
+    return this.reply(state, text, headers, status);
+  }
+
+  private reply(state: RequestState, body: string | null, extra: Record<string, string>, status: number): HttpReply {
+    const headers: Record<string, string> = {
+      ...JSON_HEADERS,
+      'x-jussi-request-id': state.requestId,
+      ...extra,
+      'x-jussi-response-time': (elapsedMs(state) / 1000).toFixed(6),
+    };
+    if (state.amznTraceId !== undefined) headers['x-amzn-trace-id'] = state.amznTraceId;
+    if (body === null) delete headers['content-type'];
+    return { statusCode: status, headers, body };
+  }
+
+  private finishItem(labels: MethodLabels, type: 'single' | 'batch', ok: boolean, state: RequestState): void {
+    this.deps.telemetry.metrics.itemFinished(labels, type, ok, elapsedMs(state) / 1000);
+  }
+
+  private tagSpan(span: SpanHandle, plan: ItemPlan): void {
+    if (!this.deps.telemetry.tracer.enabled) return;
+    span.setAttribute(SpanAttribute.namespace, plan.labels.namespace);
+    span.setAttribute(SpanAttribute.api, plan.labels.api);
+    span.setAttribute(SpanAttribute.method, plan.labels.method);
+  }
+
+  private access(state: RequestState, plan: PlannedItem, outcome: ItemOutcome): void {
+    const fields: LogFields = {
+      ...this.baseLogFields(state),
+      ...urnLogFields(plan.resolved.urn),
+      upstream: plan.upstream.url,
+      cache_hit: outcome.kind === 'hit' ? outcome.hit.tier : false,
+      duration_ms: elapsedMs(state),
+    };
+    const error = outcome.kind === 'error' ? outcome.error : outcome.kind === 'upstream' && !outcome.outcome.ok ? outcome.outcome.error : null;
+    this.deps.accessLog.log(error === null ? fields : { ...fields, error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code } });
+  }
+
+  private baseLogFields(state: RequestState): LogFields {
+    const fields: Record<string, unknown> = { request_id: state.requestId };
+    if (state.span.traceId !== undefined) fields['trace_id'] = state.span.traceId;
+    if (state.span.spanId !== undefined) fields['span_id'] = state.span.spanId;
+    return fields;
+  }
+
+  private labelerFor(snapshot: RuntimeSnapshot): MethodLabeler {
+    let labeler = this.labelers.get(snapshot);
+    if (labeler === undefined) {
+      labeler = MethodLabeler.fromConfig(snapshot.config);
+      this.labelers.set(snapshot, labeler);
+    }
+    return labeler;
+  }
+}
+
+function singleHeader(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+function elapsedMs(state: RequestState): number {
+  return performance.now() - state.started;
+}
+
+function urnLogFields(urn: Urn): LogFields {
+  return urn.api === undefined ? { namespace: urn.namespace, method: urn.method } : { namespace: urn.namespace, api: urn.api, method: urn.method };
+}
+
+/** `x-jussi-cache-hit` for a single hit: the URN, as a valid header value. */
+function cacheHitHeader(urn: Urn): string {
+  const head = urn.api === undefined ? `${urn.namespace}.${urn.method}` : `${urn.namespace}.${urn.api}.${urn.method}`;
+  const name = headerText(head);
+  return urn.paramsText === undefined ? name : `${name}.params=${paramsHeader(urn.paramsText)}`;
+}

@@ -1,0 +1,104 @@
+// Stage 3 of an item that missed the cache: one upstream call under the item's own timeout, and
+// the answer checked. Empty, non-JSON and non-object bodies become 1100 with the reason; an
+// upstream JSON-RPC error object passes through untouched; a transport failure becomes the
+// error jussi sends (1000/1050 on timeout, -32603 otherwise) with a reason naming the upstream.
+
+import { performance } from 'node:perf_hooks';
+import { rpcError, type RpcError } from '../jsonrpc/errors.js';
+import type { JsonObject } from '../jsonrpc/types.js';
+import { upstreamPayload } from '../jsonrpc/payload.js';
+import type { TimeoutKind } from '../routing/timeouts.js';
+import { SpanAttribute, SpanName } from '../observability/span-names.js';
+import type { SpanHandle, Telemetry } from '../observability/types.js';
+import { callAbortReason } from '../upstream/abort.js';
+import { UpstreamError, type Upstream, type UpstreamErrorKind } from '../upstream/types.js';
+import type { PlannedItem } from './plan.js';
+import { nextUpstreamId } from './upstream-ids.js';
+
+export type UpstreamOutcome =
+  | { readonly ok: true; readonly text: string; readonly answer: JsonObject; readonly url: string }
+  | { readonly ok: false; readonly error: RpcError };
+
+export interface CallContext {
+  readonly requestId: string;
+  readonly amznTraceId: string | undefined;
+  readonly span: SpanHandle;
+  readonly telemetry: Telemetry;
+}
+
+export async function callUpstream(plan: PlannedItem, ctx: CallContext): Promise<UpstreamOutcome> {
+  const { upstream } = plan;
+  const { route } = plan.resolved;
+  const { telemetry } = ctx;
+  const id = nextUpstreamId();
+  const payload = upstreamPayload({ request: plan.resolved.request, notification: plan.notification, params: plan.resolved.params }, id);
+  const span = telemetry.tracer.enabled
+    ? telemetry.tracer.startChild(ctx.span, upstream.protocol === 'http' ? SpanName.upstreamHttp : SpanName.upstreamWebsocket, {
+        [SpanAttribute.upstreamUrl]: upstream.url,
+        [SpanAttribute.namespace]: plan.labels.namespace,
+        [SpanAttribute.method]: plan.labels.method,
+      })
+    : null;
+  const headers: Record<string, string> = { 'x-jussi-request-id': ctx.requestId };
+  if (ctx.amznTraceId !== undefined) headers['x-amzn-trace-id'] = ctx.amznTraceId;
+  const traceparent = span?.traceparent();
+  if (traceparent !== undefined) headers.traceparent = traceparent;
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(callAbortReason('timeout')), route.timeout.ms);
+  const started = performance.now();
+  try {
+    const reply = await upstream.send({ payload, upstreamId: id, signal: controller.signal, headers, idempotent: plan.idempotent });
+    const outcome = checkAnswer(reply.status, reply.body, reply.json, reply.url);
+    telemetry.metrics.upstreamRequest(reply.url, upstream.protocol, (performance.now() - started) / 1000, outcome.ok ? null : 'invalid_response');
+    if (!outcome.ok) span?.recordError(outcome.error.message, outcome.error.code);
+    return outcome;
+  } catch (err) {
+    const kind: UpstreamErrorKind = err instanceof UpstreamError ? err.kind : 'protocol';
+    telemetry.metrics.upstreamRequest(upstream.url, upstream.protocol, (performance.now() - started) / 1000, kind);
+    const error = transportError(err, upstream, route.timeout.kind, route.timeout.ms);
+    span?.recordError(err, error.code);
+    return { ok: false, error };
+  } finally {
+    clearTimeout(timer);
+    span?.end();
+  }
+}
+
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The upstream body as an answer, or 1100 with what was wrong with it. */
+export function checkAnswer(status: number, body: string, json: unknown, url: string): UpstreamOutcome {
+  let answer: unknown = json;
+  if (answer === undefined) {
+    if (body.trim() === '') return { ok: false, error: upstreamResponseError(`upstream returned empty body with HTTP ${status}`, url) };
+    try {
+      answer = JSON.parse(body);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      return { ok: false, error: upstreamResponseError(`upstream returned invalid JSON: ${detail}`, url) };
+    }
+  }
+  if (!isJsonObject(answer)) {
+    const what = Array.isArray(answer) ? 'an array' : answer === null ? 'null' : `a ${typeof answer}`;
+    return { ok: false, error: upstreamResponseError(`upstream returned ${what}, not a JSON-RPC response object`, url) };
+  }
+  return { ok: true, text: body, answer, url };
+}
+
+function upstreamResponseError(reason: string, url: string): RpcError {
+  return rpcError('UpstreamResponse', { reason }, `${reason} (upstream ${url})`);
+}
+
+function transportError(err: unknown, upstream: Upstream, timeoutKind: TimeoutKind, timeoutMs: number): RpcError {
+  if (err instanceof UpstreamError) {
+    if (err.kind === 'timeout') {
+      return rpcError(timeoutKind, {}, `upstream ${err.url} did not answer within ${timeoutMs / 1000} s`);
+    }
+    return rpcError('InternalError', {}, `upstream ${err.url} failed (${err.kind}): ${err.message}`);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return rpcError('InternalError', {}, `upstream ${upstream.url} failed: ${message}`);
+}

@@ -1,0 +1,25 @@
+// Picks the config source the settings ask for: the ConfigMap through the Kubernetes API
+// (JUSSI_CONFIG_CONFIGMAP), else the file (JUSSI_UPSTREAM_CONFIG_FILE), else the embedded example.
+
+import type { Settings } from '../config/settings.js';
+import { configMapSourceFromSettings } from '../config/sources/configmap-source.js';
+import { EmbeddedConfigSource } from '../config/sources/embedded-source.js';
+import { FileConfigSource } from '../config/sources/file-source.js';
+import type { ConfigSource } from '../config/sources/source.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+
+export type SourceChoice =
+  | { readonly ok: true; readonly source: ConfigSource; /** An invalid first document ends the process (file, embedded) or waits (ConfigMap). */ readonly fatalAtStart: boolean }
+  | { readonly ok: false; readonly message: string };
+
+export function chooseConfigSource(settings: Settings): SourceChoice {
+  if (settings.source.configMap !== null) {
+    const kube = loadKubeConfig();
+    if (!kube.ok) return { ok: false, message: `JUSSI_CONFIG_CONFIGMAP is set but no Kubernetes API is reachable: ${kube.message}` };
+    const source = configMapSourceFromSettings(settings.source, kube.kubeConfig);
+    if (source === null) return { ok: false, message: 'JUSSI_CONFIG_CONFIGMAP could not be used' };
+    return { ok: true, source, fatalAtStart: false };
+  }
+  if (settings.source.configFile !== null) return { ok: true, source: new FileConfigSource(settings.source.configFile), fatalAtStart: true };
+  return { ok: true, source: new EmbeddedConfigSource(), fatalAtStart: true };
+}

@@ -1,0 +1,38 @@
+// Messages between the cluster primary and its workers. The primary owns the config source and
+// the admin port; workers serve traffic, apply the documents they are sent and answer report
+// requests. Every message is a plain object with a `jussi` tag so prom-client's own cluster
+// messages (and anything else on the channel) are ignored.
+
+import type { ConfigDocumentText } from '../config/sources/source.js';
+import type { StateReport } from '../admin/state-report.js';
+
+export type PrimaryMessage =
+  | { readonly jussi: 'config'; readonly doc: ConfigDocumentText }
+  | { readonly jussi: 'report-request'; readonly id: number }
+  | { readonly jussi: 'shutdown'; readonly graceMs: number };
+
+export type WorkerMessage =
+  | { readonly jussi: 'hello' }
+  | { readonly jussi: 'ready' }
+  | { readonly jussi: 'report'; readonly id: number; readonly report: StateReport };
+
+function isTagged(message: unknown): message is { jussi: string } {
+  return typeof message === 'object' && message !== null && typeof (message as { jussi?: unknown }).jussi === 'string';
+}
+
+export function asPrimaryMessage(message: unknown): PrimaryMessage | null {
+  if (!isTagged(message)) return null;
+  switch (message.jussi) {
+    case 'config':
+    case 'report-request':
+    case 'shutdown':
+      return message as PrimaryMessage;
+    default:
+      return null;
+  }
+}
+
+export function asWorkerMessage(message: unknown): WorkerMessage | null {
+  if (!isTagged(message)) return null;
+  return message.jussi === 'hello' || message.jussi === 'ready' || message.jussi === 'report' ? (message as WorkerMessage) : null;
+}

@@ -1,0 +1,246 @@
+// jussi's black-box HTTP scenarios (http_flow_cases.json) against the real proxy and a fake
+// upstream. Each case gets a fresh proxy (empty cache) on the case's config, with every
+// `127.0.0.1:18765` URL pointed at the fake upstream's port. Comparison rules that follow from
+// ARCHITECTURE (documented, narrow): upstream ids are the proxy's own integers (item 12), so
+// an expected upstream `id` only requires an integer; error `data` may carry an extra `reason`
+// (item 10). Everything else must match or be listed in deliberate-differences.json.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { startFakeUpstream, type FakeRequest, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { startTestProxy, type TestProxy } from '../support/proxy.js';
+import { conformanceConfigPath } from '../support/repo.js';
+import { PASS, all, defineSuite, fail, runConformance, type Outcome } from './harness.js';
+
+interface FlowRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly json?: unknown;
+  readonly body?: string;
+  readonly body_size?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+interface UpstreamExpect {
+  readonly path: string;
+  readonly json?: unknown;
+  readonly json_keys?: readonly string[];
+  readonly headers_subset?: Readonly<Record<string, string>>;
+}
+
+interface UpstreamReply {
+  readonly path: string;
+  readonly match?: Readonly<Record<string, unknown>>;
+  readonly status: number;
+  readonly json?: unknown;
+  readonly body?: string;
+  readonly delay_ms?: number;
+}
+
+interface FlowExpect {
+  readonly status: number;
+  readonly content_type?: string;
+  readonly json?: unknown;
+  readonly json_subset?: Readonly<Record<string, unknown>>;
+  readonly json_keys?: readonly string[];
+  readonly error_code?: number;
+  readonly error_message_prefix?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers_present?: readonly string[];
+  readonly headers_absent?: readonly string[];
+  readonly connection_closed?: boolean;
+  readonly elapsed_ms_between?: readonly [number, number];
+}
+
+interface FlowStep {
+  readonly wait_ms?: number;
+  readonly request: FlowRequest;
+  readonly upstream_expect?: readonly UpstreamExpect[];
+  readonly upstream_reply?: readonly UpstreamReply[];
+  readonly expect: FlowExpect;
+}
+
+interface FlowCase {
+  readonly name: string;
+  readonly config: string;
+  readonly steps: readonly FlowStep[];
+}
+
+const JUSSI_TEST_HEADERS = { 'x-jussi-request-id': '123', 'x-amzn-trace-id': '123' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function configFor(c: FlowCase, port: number): string {
+  const file = c.config.split(' ')[0] as string;
+  return readFileSync(conformanceConfigPath(file), 'utf8').replaceAll('127.0.0.1:18765', `127.0.0.1:${port}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `expected` ⊆ `actual` for objects (recursively), equality elsewhere. */
+function subsetOf(expected: unknown, actual: unknown): boolean {
+  if (isRecord(expected)) return isRecord(actual) && Object.keys(expected).every((k) => subsetOf(expected[k], actual[k]));
+  try {
+    assert.deepStrictEqual(actual, expected);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Deep comparison with the vectors' placeholders: `<uuid4>` matches the response's error id,
+ * `<echo>`/`<int: …>` any value; `error.data.reason` is allowed in addition (item 10).
+ */
+function matchesExpected(expected: unknown, actual: unknown, errorId: string | null, path = ''): string | null {
+  if (expected === '<uuid4>') {
+    return typeof actual === 'string' && UUID.test(actual) && (errorId === null || actual === errorId) ? null : `${path}: expected the error id, got ${JSON.stringify(actual)}`;
+  }
+  if (typeof expected === 'string' && /^<(echo|int: .*)>$/.test(expected)) return null;
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+    for (let i = 0; i < expected.length; i++) {
+      const d = matchesExpected(expected[i], actual[i], errorId, `${path}[${i}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (isRecord(expected)) {
+    if (!isRecord(actual)) return `${path}: expected an object, got ${JSON.stringify(actual)}`;
+    const extra = Object.keys(actual).filter((k) => !(k in expected) && !(k === 'reason' && path.endsWith('.error.data')));
+    if (extra.length > 0) return `${path}: unexpected members ${extra.join(', ')} in ${JSON.stringify(actual)}`;
+    for (const k of Object.keys(expected)) {
+      const d = matchesExpected(expected[k], actual[k], errorId, `${path}.${k}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return Object.is(expected, actual) || expected === actual ? null : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+function program(up: FakeUpstream, replies: readonly UpstreamReply[]): void {
+  for (const r of replies) {
+    up.on(
+      { path: r.path, where: (req: FakeRequest) => r.match === undefined || subsetOf(r.match, req.json) },
+      (req) => {
+        const delayMs = r.delay_ms ?? 0;
+        if (r.body !== undefined) return { status: r.status, body: r.body, delayMs };
+        const json = isRecord(r.json) && r.json['id'] === '<echo>' ? { ...r.json, id: req.id } : r.json;
+        return { status: r.status, json, echoId: false, delayMs };
+      },
+    );
+  }
+}
+
+function checkUpstream(expects: readonly UpstreamExpect[], seen: readonly FakeRequest[]): Outcome {
+  for (const e of expects) {
+    const candidates = seen.filter((r) => r.path === e.path);
+    if (candidates.length === 0) return fail(`upstream ${e.path} received nothing`);
+    const ok = candidates.some((r) => {
+      if (e.headers_subset !== undefined && !Object.entries(e.headers_subset).every(([k, v]) => r.headers[k] === v)) return false;
+      if (e.json_keys !== undefined && !(isRecord(r.json) && [...Object.keys(r.json)].sort().join() === [...e.json_keys].sort().join())) return false;
+      if (e.json !== undefined) {
+        // Item 12: the upstream id is the proxy's own integer.
+        if (!isRecord(r.json) || !isRecord(e.json) || !Number.isInteger(r.json['id'])) return false;
+        const { id: _a, ...actual } = r.json;
+        const { id: _b, ...expected } = e.json;
+        return subsetOf(expected, actual) && subsetOf(actual, expected);
+      }
+      return true;
+    });
+    if (!ok) return fail(`upstream ${e.path} got ${JSON.stringify(candidates.map((r) => ({ json: r.json, headers: r.headers })))}, expected ${JSON.stringify(e)}`);
+  }
+  return PASS;
+}
+
+async function send(proxy: TestProxy, r: FlowRequest): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
+  const headers: Record<string, string> = { ...JUSSI_TEST_HEADERS, ...r.headers };
+  let body: string | undefined;
+  if (r.json !== undefined) {
+    body = JSON.stringify(r.json);
+    headers['content-type'] = 'application/json';
+  } else if (r.body !== undefined) body = r.body;
+  else if (r.body_size !== undefined) body = 'x'.repeat(r.body_size);
+  const res = await fetch(`${proxy.url}${r.path}`, { method: r.method, headers, ...(body === undefined || r.method === 'GET' || r.method === 'HEAD' ? {} : { body }) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function checkExpect(e: FlowExpect, res: { status: number; headers: Headers; json: unknown }, elapsedMs: number): Outcome {
+  const errorId = res.headers.get('x-jussi-error-id');
+  const checks: Outcome[] = [];
+  if (res.status !== e.status) checks.push(fail(`HTTP ${res.status}, expected ${e.status}`));
+  if (e.content_type !== undefined && !(res.headers.get('content-type') ?? '').startsWith(e.content_type)) checks.push(fail(`content-type ${res.headers.get('content-type')}`));
+  if (e.json !== undefined) {
+    const d = matchesExpected(e.json, res.json, errorId);
+    if (d !== null) checks.push(fail(`body ${d}`));
+  }
+  if (e.json_subset !== undefined && !subsetOf(e.json_subset, res.json)) checks.push(fail(`body ${JSON.stringify(res.json)} lacks ${JSON.stringify(e.json_subset)}`));
+  if (e.json_keys !== undefined && !(isRecord(res.json) && Object.keys(res.json).sort().join() === [...e.json_keys].sort().join())) {
+    checks.push(fail(`body keys ${isRecord(res.json) ? Object.keys(res.json).join(',') : typeof res.json}, expected ${e.json_keys.join(',')}`));
+  }
+  if (e.error_code !== undefined) {
+    const err = isRecord(res.json) && isRecord(res.json['error']) ? res.json['error'] : null;
+    if (err === null || err['code'] !== e.error_code) checks.push(fail(`error ${JSON.stringify(err)}, expected code ${e.error_code}`));
+    else if (e.error_message_prefix !== undefined && !String(err['message']).startsWith(e.error_message_prefix)) checks.push(fail(`message ${String(err['message'])}`));
+  }
+  for (const [k, v] of Object.entries(e.headers ?? {})) if (res.headers.get(k) !== v) checks.push(fail(`header ${k}: ${res.headers.get(k)}, expected ${v}`));
+  for (const k of e.headers_present ?? []) if (res.headers.get(k) === null) checks.push(fail(`header ${k} missing`));
+  for (const k of e.headers_absent ?? []) if (res.headers.get(k) !== null) checks.push(fail(`header ${k} present: ${res.headers.get(k)}`));
+  // A lower bound only: it proves the timeout fired at its configured time rather than
+  // early; how much later on a loaded machine is not a conformance question.
+  if (e.elapsed_ms_between !== undefined && elapsedMs < e.elapsed_ms_between[0]) checks.push(fail(`answered after ${elapsedMs} ms, before ${e.elapsed_ms_between[0]} ms`));
+  return all(...checks);
+}
+
+async function runCase(c: FlowCase, up: FakeUpstream): Promise<Outcome> {
+  up.reset();
+  const proxy = await startTestProxy(configFor(c, up.port));
+  const upstreamDown = c.config.includes('fake upstream stopped');
+  try {
+    for (const step of c.steps) {
+      if (step.wait_ms !== undefined) await new Promise((r) => setTimeout(r, step.wait_ms));
+      const before = up.requests.length;
+      program(up, step.upstream_reply ?? []);
+      let res;
+      const started = Date.now();
+      if (upstreamDown) {
+        const stopped = await startTestProxy(configFor(c, 1));
+        try {
+          res = await send(stopped, step.request);
+        } finally {
+          await stopped.stop();
+        }
+      } else {
+        res = await send(proxy, step.request);
+      }
+      const outcome = all(checkExpect(step.expect, res, Date.now() - started), checkUpstream(step.upstream_expect ?? [], up.requests.slice(before)));
+      if (!outcome.ok) return outcome;
+    }
+    return PASS;
+  } finally {
+    await proxy.stop();
+  }
+}
+
+test('jussi http_flow_cases against the real proxy', async (t) => {
+  const up = await startFakeUpstream();
+  try {
+    await runConformance(t, [
+      defineSuite<FlowCase>({
+        file: 'http_flow_cases.json',
+        caseId: (c) => c.name,
+        check: (c) => runCase(c, up),
+      }),
+    ]);
+  } finally {
+    await up.close();
+  }
+});

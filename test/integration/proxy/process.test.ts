@@ -1,0 +1,108 @@
+// The built `jussi` CLI as a real process: refuses to start on bad settings or an invalid
+// config, drains in-flight requests on SIGTERM and exits 0, re-reads its config on SIGHUP,
+// and runs as a cluster whose primary serves one merged /state and one aggregated scrape.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { freePort, startFakeUpstream, waitFor, type FakeUpstream } from '../../support/fake-upstream/index.js';
+import { CLI_PATH, rpc, spawnProxy, waitReady } from '../../support/proxy.js';
+
+function config(up: FakeUpstream, path = '/'): unknown {
+  return { upstreams: [{ name: 'chain', urls: [['chain', up.httpUrl(path)]], ttls: [['chain', -1]], timeouts: [['chain', 10]] }] };
+}
+
+async function ports(): Promise<{ JUSSI_SERVER_PORT: string; JUSSI_ADMIN_PORT: string }> {
+  return { JUSSI_SERVER_PORT: String(await freePort()), JUSSI_ADMIN_PORT: String(await freePort()) };
+}
+
+describe('the jussi process', () => {
+  let up: FakeUpstream;
+  before(async () => {
+    up = await startFakeUpstream();
+  });
+  after(async () => {
+    await up?.close();
+  });
+
+  it('exits non-zero with a message naming the problem for an invalid config', () => {
+    const r = spawnSync(process.execPath, [CLI_PATH], {
+      env: { ...process.env, JUSSI_UPSTREAM_CONFIG_FILE: '/nonexistent/config.json', JUSSI_SERVER_WORKERS: '1', JUSSI_SERVER_PORT: '0', JUSSI_ADMIN_PORT: '0' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /invalid config: .*\/nonexistent\/config\.json/);
+  });
+
+  it('exits non-zero naming the path of a schema problem', async () => {
+    const p = await spawnProxy({ upstreams: [{ name: 'x', urls: [['x', 'http://a']], ttls: [['x', 'soon']], timeouts: [] }] }, await ports());
+    const code = await p.exited;
+    assert.equal(code, 1);
+    assert.match(p.output.join('\n'), /\/upstreams\/0\/ttls\/0/);
+  });
+
+  it('exits 2 naming the variable for bad settings', () => {
+    const r = spawnSync(process.execPath, [CLI_PATH], { env: { ...process.env, JUSSI_SERVER_PORT: 'ninety' }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /JUSSI_SERVER_PORT="ninety": expected an integer/);
+  });
+
+  it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
+    up.on({ method: 'chain.slow' }, () => ({ result: 'done', delayMs: 1500 }));
+    const p = await spawnProxy(config(up), { ...(await ports()), JUSSI_SHUTDOWN_GRACE: '10' });
+    try {
+      await waitReady(p);
+      const inflight = Array.from({ length: 5 }, (_, i) => rpc(p.url, { jsonrpc: '2.0', id: i, method: 'chain.slow' }));
+      await waitFor(() => up.count({ method: 'chain.slow' }) === 5, { timeoutMs: 20_000, message: 'requests reached the upstream' });
+      p.child.kill('SIGTERM');
+      const answers = await Promise.all(inflight);
+      for (const a of answers) assert.equal((a.json as { result?: unknown }).result, 'done');
+      assert.equal(await p.exited, 0);
+      assert.match(p.output.join('\n'), /"message":"stopped"/);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('re-reads its config on SIGHUP', async () => {
+    const p = await spawnProxy(config(up, '/first'), await ports());
+    try {
+      await waitReady(p);
+      const before = (await (await fetch(`${p.adminUrl}/state`)).json()) as { configHash: string };
+      // Write without waiting for the watcher, then signal: either path must deliver it.
+      p.writeConfig(config(up, '/second'));
+      p.child.kill('SIGHUP');
+      await waitFor(async () => ((await (await fetch(`${p.adminUrl}/state`)).json()) as { configHash: string }).configHash !== before.configHash, { timeoutMs: 20_000 });
+      const res = await rpc(p.url, { jsonrpc: '2.0', id: 1, method: 'chain.where' });
+      assert.equal(((res.json as { result: { path: string } }).result).path, '/second');
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+  });
+
+  it('runs two workers behind one port, with a merged /state and an aggregated scrape', async () => {
+    const p = await spawnProxy(config(up), { ...(await ports()), JUSSI_SERVER_WORKERS: '2' });
+    try {
+      await waitReady(p, 60_000);
+      for (let i = 0; i < 20; i++) {
+        const res = await rpc(p.url, { jsonrpc: '2.0', id: i, method: 'chain.ping' });
+        assert.equal((res.json as { id: number }).id, i);
+      }
+      const state = (await (await fetch(`${p.adminUrl}/state`)).json()) as { workers: number; ready: boolean; configHash: string | null; upstreams: unknown[] };
+      assert.equal(state.workers, 2);
+      assert.equal(state.ready, true);
+      assert.match(state.configHash ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(state.upstreams.length, 1);
+      const scrape = await (await fetch(`${p.adminUrl}/metrics`)).text();
+      const total = scrape
+        .split('\n')
+        .filter((l) => l.startsWith('jussi_requests_total{'))
+        .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+      assert.equal(total, 20, 'the scrape sums both workers');
+      const health = (await (await fetch(`${p.adminUrl}/health`)).json()) as { status: string };
+      assert.equal(health.status, 'OK');
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+  });
+});
