@@ -23,6 +23,8 @@ export interface LoggerOptions {
   readonly stderr?: LogSink;
   /** Cluster worker id, added to every line as `worker`. */
   readonly worker?: number;
+  /** The `service` field (default `jussi`; the operator logs as `jussi-operator`). */
+  readonly service?: string;
 }
 
 const PINO_LEVEL: Readonly<Record<LogLevel, pino.Level>> = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -43,7 +45,7 @@ const ERROR = 50;
 const RESERVED = ['level', 'timestamp', 'message', 'service', 'pid', 'worker'] as const;
 
 export function createLogger(settings: LogSettings, options: LoggerOptions = {}): Logger {
-  const base: Record<string, unknown> = { service: 'jussi', pid: process.pid };
+  const base: Record<string, unknown> = { service: options.service ?? 'jussi', pid: process.pid };
   if (options.worker !== undefined) base['worker'] = options.worker;
   const instance = pino(
     {

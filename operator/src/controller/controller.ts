@@ -1,0 +1,322 @@
+// The operator's loop, level-triggered and global (controller-runtime's shape, EG's single
+// request): any change to a JsonRpcUpstream, a CacheRule, the published ConfigMap or a proxy
+// pod schedules one debounced reconcile of the whole set. A reconcile renders every resource
+// (every replica does, so a standby is warm), and the leader publishes the document when it
+// changed and writes each resource's status. Status figures come from the proxies' /state,
+// pulled on a timer and after each publish.
+
+import { performance } from 'node:perf_hooks';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { configHash } from '@jussi/proxy/config/load';
+import { kubeErrorInfo } from '@jussi/proxy/kube/errors';
+import { isConfigMap, isNamedObject, type ConfigMapObject, type NamedObject } from '@jussi/proxy/kube/objects';
+import { ResilientInformer, type InformerTuning } from '@jussi/proxy/kube/resilient-informer';
+import type { Logger } from '@jussi/proxy/observability/types';
+import { ConfigMapPublisher } from '../kube/configmap-publisher.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { ProxyDiscovery, type PortOf } from '../kube/proxy-discovery.js';
+import { pullStates } from '../kube/state-pull.js';
+import { StatusWriter, type StatusTarget } from '../kube/status-writer.js';
+import { OperatorMetrics } from '../metrics.js';
+import { API_GROUP, API_VERSION, CACHE_RULE_KIND, CACHE_RULE_PLURAL, CONFIG_HASH_ANNOTATION, CONFIG_MAP_KEY, UPSTREAM_KIND, UPSTREAM_PLURAL } from '../names.js';
+import { render } from '../render/render.js';
+import { acceptedGenerations, type Verdict } from '../render/verdict.js';
+import { asJussiResource } from '../resources/as-resource.js';
+import { keyOf } from '../resources/resource-key.js';
+import type { JussiResource } from '../resources/types.js';
+import type { OperatorSettings } from '../settings.js';
+import { cacheRuleStatus, upstreamStatus } from '../status/compute-status.js';
+import { publishedFor, type ProxyState } from '../status/inputs.js';
+import { Debouncer } from './debouncer.js';
+
+export interface ControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly settings: OperatorSettings;
+  readonly logger: Logger;
+  /** Informer timings (tests shorten them). */
+  readonly informerTuning?: Partial<InformerTuning>;
+  /** Admin port of a proxy pod (tests run proxies on loopback ports). */
+  readonly portOf?: PortOf;
+  readonly now?: () => Date;
+}
+
+interface CrInformer {
+  readonly kind: JussiResource['kind'];
+  readonly plural: string;
+  readonly informer: ResilientInformer<NamedObject>;
+}
+
+interface Published {
+  readonly hash: string;
+  /** Generations of each resource the published document holds (empty when unknown). */
+  readonly generations: ReadonlyMap<string, number>;
+}
+
+const PULL_WHEN_IDLE_MS = 50;
+
+export class Controller {
+  readonly metrics: OperatorMetrics;
+  private readonly crInformers: CrInformer[] = [];
+  private readonly configMap: ResilientInformer<ConfigMapObject>;
+  private readonly discovery: ProxyDiscovery;
+  private readonly elector: LeaderElector;
+  private readonly publisher: ConfigMapPublisher;
+  private readonly writer: StatusWriter;
+  private readonly debouncer: Debouncer;
+  private readonly now: () => Date;
+  private resources: JussiResource[] = [];
+  private verdicts: ReadonlyMap<string, Verdict> = new Map();
+  private published: Published | null = null;
+  private proxies: ProxyState[] = [];
+  private proxyCounts = { total: 0, ready: 0, programmed: 0 };
+  private statusTimer: NodeJS.Timeout | null = null;
+  private statusRun: Promise<void> | null = null;
+  private started = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    const { kubeConfig, settings } = options;
+    this.now = options.now ?? (() => new Date());
+    const tuning = options.informerTuning;
+    const namespaces: (string | undefined)[] = settings.watchNamespaces.length === 0 ? [undefined] : [...settings.watchNamespaces];
+    for (const [kind, plural] of [[UPSTREAM_KIND, UPSTREAM_PLURAL], [CACHE_RULE_KIND, CACHE_RULE_PLURAL]] as const) {
+      for (const namespace of namespaces) {
+        const informer = new ResilientInformer<NamedObject>({
+          kubeConfig,
+          resource: { group: API_GROUP, version: API_VERSION, plural, ...(namespace === undefined ? {} : { namespace }) },
+          accept: isNamedObject,
+          ...(tuning === undefined ? {} : { tuning }),
+        });
+        this.crInformers.push({ kind, plural, informer });
+      }
+    }
+    this.configMap = new ResilientInformer<ConfigMapObject>({
+      kubeConfig,
+      resource: { group: '', version: 'v1', plural: 'configmaps', namespace: settings.configMap.namespace },
+      fieldSelector: `metadata.name=${settings.configMap.name}`,
+      accept: isConfigMap,
+      ...(tuning === undefined ? {} : { tuning }),
+    });
+    this.discovery = new ProxyDiscovery({
+      kubeConfig,
+      namespace: settings.proxyNamespace,
+      labelSelector: settings.proxySelector,
+      adminPort: settings.proxyAdminPort,
+      ...(options.portOf === undefined ? {} : { portOf: options.portOf }),
+      ...(tuning === undefined ? {} : { tuning }),
+    });
+    this.elector = new LeaderElector({
+      kubeConfig,
+      namespace: settings.lease.namespace,
+      name: settings.lease.name,
+      identity: settings.identity,
+      leaseDurationMs: settings.lease.durationMs,
+      renewDeadlineMs: settings.lease.renewDeadlineMs,
+      retryPeriodMs: settings.lease.retryPeriodMs,
+    });
+    this.publisher = new ConfigMapPublisher({
+      kubeConfig,
+      namespace: settings.configMap.namespace,
+      name: settings.configMap.name,
+      key: CONFIG_MAP_KEY,
+      labels: { 'app.kubernetes.io/managed-by': 'jussi-operator', 'app.kubernetes.io/name': 'jussi' },
+      read: () => this.configMap.list(settings.configMap.namespace)[0],
+    });
+    this.writer = new StatusWriter({ kubeConfig });
+    this.debouncer = new Debouncer(() => this.reconcile(), settings.debounceMs, settings.debounceMaxMs);
+    this.metrics = new OperatorMetrics(
+      {
+        queueDepth: () => this.debouncer.depth,
+        leading: () => this.elector.isLeader(),
+        resources: () => this.resources.map((r) => ({ kind: r.kind, accepted: this.verdicts.get(keyOf(r))?.accepted === true })),
+        proxies: () => this.proxyCounts,
+        informers: () =>
+          [...this.crInformers.map((c) => c.informer), this.configMap].map((i) => ({ resource: i.description, ...pickStats(i.stats()) })),
+        statusWrites: () => this.writer.stats(),
+      },
+      settings.lease.name,
+    );
+  }
+
+  /** Informers are running and the first lists are in (the readiness probe). */
+  ready(): boolean {
+    return this.crInformers.every((c) => c.informer.hasSynced()) && this.configMap.hasSynced();
+  }
+
+  isLeader(): boolean {
+    return this.elector.isLeader();
+  }
+
+  /** The last rendered verdicts, keyed kind/namespace/name (tests, diagnostics). */
+  lastVerdicts(): ReadonlyMap<string, Verdict> {
+    return this.verdicts;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { logger } = this.options;
+    for (const c of this.crInformers) {
+      c.informer.onChange((event) => {
+        const target = targetOf(c, event.object);
+        if (event.type === 'delete') this.writer.forget(target);
+        else this.writer.observe(target, (event.object as { status?: unknown }).status);
+        this.debouncer.trigger();
+      });
+      c.informer.onError((e) => logger.warn({ resource: c.informer.description, error: { type: 'KubeError', message: e.error.message, code: e.error.status ?? 'network' }, retry_in_ms: e.retryInMs }, 'watch failed; retrying'));
+    }
+    this.configMap.onChange(() => this.debouncer.trigger());
+    this.discovery.onChange(() => this.scheduleStatus(PULL_WHEN_IDLE_MS));
+    this.elector.onChange((leading) => {
+      logger.info({ identity: this.options.settings.identity, lease: this.options.settings.lease.name }, leading ? 'leading: publishing config and writing status' : 'standing by: another replica leads');
+      if (leading) this.debouncer.trigger();
+    });
+    await Promise.all([...this.crInformers.map((c) => c.informer.start()), this.configMap.start(), this.discovery.start()]);
+    this.elector.start();
+    this.debouncer.trigger();
+    this.scheduleStatus(this.options.settings.statusPollIntervalMs);
+  }
+
+  /** Stops every loop and releases the lease, so a standby takes over at once. */
+  async stop(): Promise<void> {
+    if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    this.started = false;
+    await this.debouncer.stop();
+    await this.statusRun;
+    await this.writer.idle().catch(() => undefined);
+    await this.writer.stop();
+    await this.elector.stop({ release: true });
+    await Promise.all([...this.crInformers.map((c) => c.informer.stop()), this.configMap.stop(), this.discovery.stop()]);
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private collect(): JussiResource[] {
+    const out: JussiResource[] = [];
+    for (const c of this.crInformers) {
+      for (const obj of c.informer.list()) {
+        const r = asJussiResource(obj);
+        if (r !== null) out.push(r);
+        else this.options.logger.warn({ resource: `${c.plural}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}` }, 'ignoring an object that is not a valid custom resource envelope');
+      }
+    }
+    return out;
+  }
+
+  private liveConfig(): { hash: string | null; text: string | null } {
+    const cm = this.configMap.list(this.options.settings.configMap.namespace)[0];
+    const text = cm?.data?.[CONFIG_MAP_KEY] ?? null;
+    return { hash: text === null ? null : (cm?.metadata.annotations?.[CONFIG_HASH_ANNOTATION] ?? configHash(text)), text };
+  }
+
+  private async reconcile(): Promise<void> {
+    const { logger, settings } = this.options;
+    const started = performance.now();
+    let ok = true;
+    try {
+      const resources = this.collect();
+      const renderStarted = performance.now();
+      const result = render({ resources, limits: settings.limits });
+      this.metrics.rendered((performance.now() - renderStarted) / 1000);
+      this.resources = resources;
+      this.verdicts = result.verdicts;
+      if (!result.ok) {
+        ok = false;
+        logger.error({ problems: result.problems }, 'the rendered config is not valid: nothing published; the last published config stays');
+      } else if (this.elector.isLeader()) {
+        const outcome = await this.publisher.publish(result.text);
+        if (outcome.ok) {
+          this.published = { hash: outcome.hash, generations: acceptedGenerations(result.verdicts) };
+          this.metrics.publishResult(outcome.changed ? 'changed' : 'unchanged', outcome.hash);
+          if (outcome.changed) logger.info({ config_hash: outcome.hash, resources: resources.length, configmap: `${settings.configMap.namespace}/${settings.configMap.name}` }, 'published a new proxy config');
+        } else {
+          ok = false;
+          this.metrics.publishResult('error', null);
+          logger.error({ config_hash: outcome.hash, error: { type: 'KubeError', message: outcome.error.message, code: outcome.error.status ?? 'network' } }, 'publishing the proxy config failed; retrying');
+          this.debouncer.trigger();
+        }
+      } else {
+        // A standby learns what the leader published from the ConfigMap it watches.
+        const live = this.liveConfig();
+        this.published = live.hash === null ? null : { hash: live.hash, generations: live.hash === result.hash ? acceptedGenerations(result.verdicts) : new Map() };
+      }
+      if (this.elector.isLeader()) {
+        await this.pullProxies();
+        this.writeStatuses();
+      }
+    } catch (err) {
+      ok = false;
+      const info = kubeErrorInfo(err);
+      logger.error({ error: { type: err instanceof Error ? err.name : 'Error', message: info.message } }, 'reconcile failed; retrying');
+      this.debouncer.trigger();
+    } finally {
+      this.metrics.reconciled((performance.now() - started) / 1000, ok);
+    }
+  }
+
+  private async pullProxies(): Promise<void> {
+    const { settings } = this.options;
+    const set = this.discovery.proxies();
+    const pulled = await pullStates(set.ready, { concurrency: settings.stateConcurrency, timeoutMs: settings.stateTimeoutMs });
+    const states: ProxyState[] = pulled.map((p) => ({ pod: p.endpoint.pod, report: p.result.ok ? p.result.report : null }));
+    // Pods that exist but are not ready count in the total ("2/3 proxies").
+    for (let i = states.length; i < set.total; i++) states.push({ pod: `~not-ready-${i}`, report: null });
+    this.proxies = states;
+    const hash = this.published?.hash;
+    this.proxyCounts = {
+      total: set.total,
+      ready: states.filter((s) => s.report?.ready === true).length,
+      programmed: hash === undefined ? 0 : states.filter((s) => s.report?.ready === true && s.report.configHash === hash).length,
+    };
+  }
+
+  private writeStatuses(): void {
+    const now = this.now();
+    for (const resource of this.resources) {
+      const key = keyOf(resource);
+      const verdict = this.verdicts.get(key);
+      if (verdict === undefined) continue;
+      const published = this.published === null ? null : publishedFor(key, this.published.hash, this.published.generations);
+      const target: StatusTarget = {
+        kind: resource.kind,
+        plural: resource.kind === UPSTREAM_KIND ? UPSTREAM_PLURAL : CACHE_RULE_PLURAL,
+        namespace: resource.metadata.namespace,
+        name: resource.metadata.name,
+      };
+      const status =
+        resource.kind === 'JsonRpcUpstream'
+          ? upstreamStatus({ resource, verdict, published, proxies: this.proxies, now })
+          : cacheRuleStatus({ resource, verdict, published, proxies: this.proxies, now });
+      this.writer.write(target, status);
+    }
+  }
+
+  /** Status refresh on a timer (figures change without any Kubernetes event). */
+  private scheduleStatus(delayMs: number): void {
+    if (!this.started) return;
+    if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      this.statusRun = (async () => {
+        if (this.elector.isLeader() && this.verdicts.size > 0) {
+          await this.pullProxies();
+          this.writeStatuses();
+        }
+      })()
+        .catch((err: unknown) => this.options.logger.warn({ error: { type: 'StatusError', message: String(err) } }, 'status refresh failed'))
+        .finally(() => {
+          this.statusRun = null;
+          this.scheduleStatus(this.options.settings.statusPollIntervalMs);
+        });
+    }, delayMs);
+    this.statusTimer.unref();
+  }
+}
+
+function targetOf(c: CrInformer, obj: NamedObject): StatusTarget {
+  return { kind: c.kind, plural: c.plural, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
+}
+
+function pickStats(s: { connects: number; errors: number; relists: number; synced: boolean }): { connects: number; errors: number; relists: number; synced: boolean } {
+  return { connects: s.connects, errors: s.errors, relists: s.relists, synced: s.synced };
+}

@@ -1,0 +1,143 @@
+// Lease-based leader election against the fake API server.
+
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { LeaderElector, type LeaderElectionOptions } from '@jussi/operator/kube/leader-election';
+import { FakeKube, waitFor, type JsonObject } from '../../support/fake-kube/index.js';
+
+const NS = 'jussi-system';
+const LEASE = 'jussi-operator';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function fake(): Promise<FakeKube> {
+  const kube = await FakeKube.start();
+  cleanups.push(() => kube.close());
+  return kube;
+}
+
+function elector(kube: FakeKube, identity: string, timing: Partial<LeaderElectionOptions> = {}): { e: LeaderElector; changes: boolean[] } {
+  const e = new LeaderElector({
+    kubeConfig: kube.kubeConfig(), namespace: NS, name: LEASE, identity,
+    leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250, ...timing,
+  });
+  const changes: boolean[] = [];
+  e.onChange((leading) => changes.push(leading));
+  cleanups.push(() => e.stop({ release: false }));
+  return { e, changes };
+}
+
+function leaseSpec(kube: FakeKube): JsonObject {
+  return (kube.get('coordination.k8s.io/v1', 'Lease', NS, LEASE)?.['spec'] ?? {}) as JsonObject;
+}
+
+describe('LeaderElector', () => {
+  it('lets exactly one of two candidates lead, and keeps renewing', async () => {
+    const kube = await fake();
+    const a = elector(kube, 'a');
+    const b = elector(kube, 'b');
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    b.e.start();
+    await waitFor(() => a.e.stats().renewals >= 6, 'several renewals');
+    assert.equal(b.e.isLeader(), false);
+    assert.equal(b.e.stats().holder, 'a');
+    assert.deepEqual(a.changes, [true]);
+    assert.deepEqual(b.changes, []);
+    const spec = leaseSpec(kube);
+    assert.equal(spec['holderIdentity'], 'a');
+    assert.equal(spec['leaseDurationSeconds'], 3);
+    assert.equal(spec['leaseTransitions'], 0);
+    assert.match(String(spec['renewTime']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'MicroTime has microseconds');
+    assert.ok(kube.writes({ path: `/leases/${LEASE}` }).every((w) => w.verb === 'update' && w.status === 200), 'only a renews');
+  });
+
+  it('lets a standby take over once the leader stops renewing', async () => {
+    const kube = await fake();
+    const a = elector(kube, 'a');
+    const b = elector(kube, 'b');
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    b.e.start();
+    await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+    await a.e.stop({ release: false });
+    await waitFor(() => b.e.isLeader(), 'b takes over after expiry');
+    const spec = leaseSpec(kube);
+    assert.equal(spec['holderIdentity'], 'b');
+    assert.equal(spec['leaseTransitions'], 1);
+    assert.deepEqual(a.changes, [true, false]);
+  });
+
+  it('releases the lease on shutdown so a standby takes over at once', async () => {
+    const kube = await fake();
+    // A 60 s lease: without the release the standby would wait a minute.
+    const timing = { leaseDurationMs: 60_000, renewDeadlineMs: 40_000, retryPeriodMs: 100 };
+    const a = elector(kube, 'a', timing);
+    const b = elector(kube, 'b', timing);
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    b.e.start();
+    await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+    await a.e.stop();
+    assert.equal(a.e.isLeader(), false);
+    await waitFor(() => b.e.isLeader(), 'b leads after the release', 20_000);
+    assert.equal(leaseSpec(kube)['holderIdentity'], 'b');
+  });
+
+  it('steps down when it cannot renew within the deadline, and leads again once it can', async () => {
+    const kube = await fake();
+    const a = elector(kube, 'a');
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    await kube.goDown();
+    await waitFor(() => !a.e.isLeader() && a.changes.length === 2, 'a steps down');
+    assert.deepEqual(a.changes, [true, false]);
+    assert.ok(a.e.stats().failures >= 1);
+    await kube.comeUp();
+    await waitFor(() => a.e.isLeader(), 'a leads again');
+  });
+
+  it('treats 409 on create or renew as a lost race and carries on', async () => {
+    const kube = await fake();
+    kube.failNext({ verb: 'create', path: '/leases', status: 409 });
+    const a = elector(kube, 'a');
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads after losing the first race');
+    assert.deepEqual(kube.requests({ verb: 'create', path: '/leases' }).map((r) => r.status), [409, 201]);
+    kube.failNext({ verb: 'update', path: `/leases/${LEASE}`, status: 409 });
+    const renewals = a.e.stats().renewals;
+    await waitFor(() => a.e.stats().renewals >= renewals + 2, 'renewing after the conflict');
+    assert.ok(kube.requests({ verb: 'update' }).some((r) => r.status === 409));
+    assert.deepEqual(a.changes, [true], 'one conflict within the deadline does not cost leadership');
+  });
+
+  it('bounds each API call, so a hanging server costs leadership but not the loop', async () => {
+    const kube = await fake();
+    const a = elector(kube, 'a', { requestTimeoutMs: 300 });
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    kube.failNext({ verb: 'get', path: `/leases/${LEASE}`, status: 'hang', count: 12 });
+    await waitFor(() => !a.e.isLeader(), 'a steps down while its calls hang');
+    assert.ok(a.e.stats().failures >= 1);
+    await waitFor(() => kube.faults.pending() === 0, 'all hanging calls made');
+    await waitFor(() => a.e.isLeader(), 'a leads again once the server answers');
+    assert.deepEqual(a.changes, [true, false, true]);
+  });
+
+  it('a standby that stops leaves the lease alone', async () => {
+    const kube = await fake();
+    const a = elector(kube, 'a');
+    const b = elector(kube, 'b');
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    b.e.start();
+    await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+    await a.e.stop({ release: false });
+    kube.clearRequests();
+    await b.e.stop();
+    assert.equal(kube.writes().length, 0);
+  });
+});
