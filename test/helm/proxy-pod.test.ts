@@ -7,26 +7,16 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CONFIG_MAP_KEY } from '@jussi/operator/names';
 import { FakeKube } from '../support/fake-kube/index.js';
+import { freePort } from '../support/fake-upstream/index.js';
 import { repoRoot } from '../support/repo.js';
 import { findObject, NAMESPACE, renderObjects } from './support/helm.js';
 import { asArray, asRecord, at, containersOf, envOf, rulesOf } from './support/objects.js';
 import { allows, describeRequest } from './support/rbac.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitForStatus(url: string, status: number, timeoutMs: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

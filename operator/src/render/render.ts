@@ -19,7 +19,7 @@ import { prefixNamespace } from '../resources/spec-rules.js';
 import type { CacheRule, JsonRpcUpstream, JussiResource } from '../resources/types.js';
 import { compareText, sortByAge } from './age-order.js';
 import { type PlannedBlock, type RulePart, buildDocument } from './blocks.js';
-import { canonicalJson } from './canonical-json.js';
+import { documentText } from './document-text.js';
 import { type CacheRuleCandidate, type Claims, type UpstreamCandidate, resolveClaims } from './claims.js';
 import { type OperatorLimits, toRawLimits } from './limits.js';
 import { Provenance } from './provenance.js';
@@ -88,7 +88,7 @@ export function render(input: RenderInput): RenderResult {
     const document = buildDocument(plan.blocks, limits, prov);
     let text: string;
     try {
-      text = canonicalJson(document);
+      text = documentText(document);
     } catch (err) {
       // Only non-finite numbers in the limits get here: checked resources hold whole numbers.
       const detail = err instanceof Error ? err.message : String(err);
@@ -310,7 +310,7 @@ function preferOver(a: JussiResource, b: JussiResource): boolean {
 
 function stableText(r: JussiResource): string {
   try {
-    return canonicalJson(r);
+    return documentText(r);
   } catch {
     return '';
   }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { asJussiResource } from '@jussi/operator/resources/as-resource';
-import { canonicalJson } from '@jussi/operator/render/canonical-json';
+import { documentText } from '@jussi/operator/render/document-text';
 import { DEFAULT_OPERATOR_LIMITS } from '@jussi/operator/render/limits';
 import { render } from '@jussi/operator/render/render';
 import { acceptedGenerations } from '@jussi/operator/render/verdict';
@@ -31,7 +31,7 @@ describe('asJussiResource', () => {
   }
 });
 
-describe('canonicalJson', () => {
+describe('documentText', () => {
   const table: { name: string; value: object; text: string }[] = [
     { name: 'keys sorted, nested objects indented', value: { b: 1, a: { d: true, c: null } }, text: '{\n  "a": {\n    "c": null,\n    "d": true\n  },\n  "b": 1\n}\n' },
     { name: 'scalar lists and entries on one line, lists of entries one per line', value: { e: [['x', 1], ['y', ['u', 'v']]], s: ['b', 'a'] }, text: '{\n  "e": [\n    ["x", 1],\n    ["y", ["u", "v"]]\n  ],\n  "s": ["b", "a"]\n}\n' },
@@ -39,12 +39,12 @@ describe('canonicalJson', () => {
   ];
   for (const row of table) {
     it(row.name, () => {
-      assert.equal(canonicalJson(row.value), row.text);
+      assert.equal(documentText(row.value), row.text);
       assert.deepEqual(JSON.parse(row.text), JSON.parse(JSON.stringify(row.value)));
     });
   }
   it('refuses numbers JSON cannot hold', () => {
-    assert.throws(() => canonicalJson({ a: Number.NaN }), TypeError);
+    assert.throws(() => documentText({ a: Number.NaN }), TypeError);
   });
 });
 

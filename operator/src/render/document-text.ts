@@ -69,7 +69,7 @@ function write(value: unknown, indent: string, out: string[]): void {
 }
 
 /** Canonical text of a JSON value (see above). Throws only for non-JSON numbers (NaN, Infinity). */
-export function canonicalJson(value: Json | object): string {
+export function documentText(value: Json | object): string {
   const out: string[] = [];
   write(value, '', out);
   out.push('\n');
