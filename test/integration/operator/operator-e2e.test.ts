@@ -235,6 +235,14 @@ describe('operator end to end (fake API server, real proxies)', () => {
   it('publishes nothing new after an operator restart', async () => {
     const first = controllers[0]!;
     await programmed('JsonRpcUpstream', 'chain');
+    // Figures change on their own (idle upstream connections close, counters settle): wait until
+    // the statuses have been quiet for a while, so a write after the restart could only come
+    // from the restart itself.
+    const quietMs = 2000;
+    await waitFor(() => {
+      const last = kube.writes().filter((w) => w.path.endsWith('/status') || w.path.includes('/configmaps')).at(-1);
+      return last === undefined || Date.now() - last.at > quietMs;
+    }, 'statuses quiet', 60_000);
     await first.stop();
     kube.clearRequests();
     const restarted = await startController('operator-1');
