@@ -20,6 +20,7 @@ import { NULL_ID, batchAnswer, errorAnswer, newErrorId, resultAnswer, upstreamAn
 import { checkBatchSize } from '../limits/batch-size.js';
 import type { AccessLog } from '../observability/access-log.js';
 import { MethodLabeler, UNPARSED_LABELS } from '../observability/labels.js';
+import { truncateBody } from '../observability/logger.js';
 import { SpanAttribute, SpanName } from '../observability/span-names.js';
 import type { LogFields, MethodLabels, SpanHandle, Telemetry } from '../observability/types.js';
 import type { HttpReply } from '../http/reply.js';
@@ -72,6 +73,7 @@ export class Pipeline implements RpcHandler {
     };
     if (telemetry.tracer.enabled) state.span.setAttribute(SpanAttribute.requestId, state.requestId);
     telemetry.metrics.requestStarted();
+    if (telemetry.logger.isDebugEnabled()) telemetry.logger.debug({ request_id: state.requestId, body: truncateBody(body.toString('utf8')) }, 'request body');
     try {
       return await this.process(body, state);
     } catch (err) {
@@ -133,10 +135,11 @@ export class Pipeline implements RpcHandler {
     }
     const [hit] = await this.lookup([plan], state);
     const outcome = await this.answer(plan, hit, state);
-    const ok = outcome.kind !== 'error' && (outcome.kind === 'hit' || outcome.outcome.ok);
+    const ok = this.succeeded(outcome, state);
     this.finishItem(plan.labels, 'single', ok, state);
     const headers: Record<string, string> = { ...urnHeaders(plan.resolved.urn) };
     if (outcome.kind === 'hit') headers['x-jussi-cache-hit'] = cacheHitHeader(plan.resolved.urn);
+    if (this.deps.telemetry.tracer.enabled) state.span.setAttribute(SpanAttribute.cacheHit, outcome.kind === 'hit');
     const formatSpan = this.deps.telemetry.tracer.enabled ? this.deps.telemetry.tracer.startChild(state.span, SpanName.responseFormat) : null;
     const text = this.itemText(plan.idText, outcome, state, headers);
     formatSpan?.end();
@@ -160,17 +163,19 @@ export class Pipeline implements RpcHandler {
     const headers: Record<string, string> = {};
     let allHits = plans.length > 0;
     let errors = 0;
-    const formatSpan = this.deps.telemetry.tracer.enabled ? this.deps.telemetry.tracer.startChild(state.span, SpanName.responseFormat) : null;
+    const { tracer } = this.deps.telemetry;
     for (const plan of plans) {
       const outcome: ItemOutcome = plan.kind === 'rejected' ? { kind: 'error', error: plan.error } : (byIndex.get(plan.index) as ItemOutcome);
-      const ok = outcome.kind === 'hit' || (outcome.kind === 'upstream' && outcome.outcome.ok);
+      const ok = this.succeeded(outcome, state);
       if (outcome.kind !== 'hit') allHits = false;
       if (!ok) errors += 1;
       this.finishItem(plan.labels, 'batch', ok, state);
       if (plan.notification) continue;
+      // One response.format span per item (only when tracing).
+      const formatSpan = tracer.enabled ? tracer.startChild(state.span, SpanName.responseFormat, { [SpanAttribute.method]: plan.labels.method }) : null;
       texts.push(this.itemText(plan.idText, outcome, state, null));
+      formatSpan?.end();
     }
-    formatSpan?.end();
     if (allHits) headers['x-jussi-cache-hit'] = 'batch';
     this.deps.accessLog.log({
       ...this.baseLogFields(state),
@@ -238,6 +243,21 @@ export class Pipeline implements RpcHandler {
     return { kind: 'upstream', outcome };
   }
 
+  /**
+   * Whether an item was answered with a result. An upstream's own JSON-RPC error object is passed
+   * through untouched, but counts as an error (by its code) in metrics and on the span.
+   */
+  private succeeded(outcome: ItemOutcome, state: RequestState): boolean {
+    if (outcome.kind === 'hit') return true;
+    if (outcome.kind === 'error' || !outcome.outcome.ok) return false;
+    const error = outcome.outcome.answer['error'];
+    if (error === undefined) return true;
+    const code = typeof error === 'object' && error !== null && !Array.isArray(error) && typeof error['code'] === 'number' ? error['code'] : Number.NaN;
+    this.deps.telemetry.metrics.requestError(code);
+    state.span.recordError('upstream answered with a JSON-RPC error', code);
+    return false;
+  }
+
   /** The answer text of one item. */
   private itemText(idText: string, outcome: ItemOutcome, state: RequestState, headers: Record<string, string> | null): string {
     if (outcome.kind === 'hit') return resultAnswer(idText, outcome.hit.resultText);
@@ -280,6 +300,8 @@ export class Pipeline implements RpcHandler {
     };
     if (state.amznTraceId !== undefined) headers['x-amzn-trace-id'] = state.amznTraceId;
     if (body === null) delete headers['content-type'];
+    const { logger } = this.deps.telemetry;
+    if (body !== null && logger.isDebugEnabled()) logger.debug({ request_id: state.requestId, status, body: truncateBody(body) }, 'response body');
     return { statusCode: status, headers, body };
   }
 
