@@ -3,7 +3,7 @@
 // The request body is taken as raw bytes whatever its Content-Type (jussi never checks it).
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ServerSettings } from '../config/settings.js';
 import type { HttpReply } from './reply.js';
 
@@ -46,10 +46,13 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
     done(null, body);
   });
 
-  const send = (reply: FastifyReply, r: HttpReply): FastifyReply => {
-    reply.code(r.statusCode);
-    for (const name in r.headers) reply.header(name, r.headers[name]);
-    return r.body === null ? reply.send() : reply.send(r.body);
+  // Every answer is written straight to Node's response, head and body in one system call:
+  // fastify's reply machinery (hooks, serialisers, content-type rewriting) costs a cache hit
+  // about a tenth of its time and would add `; charset=utf-8`, which jussi does not send.
+  const send = (reply: FastifyReply, r: HttpReply, extra?: readonly [string, string]): FastifyReply => {
+    reply.hijack();
+    writeReply(reply.raw, r, extra);
+    return reply;
   };
 
   app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -71,22 +74,32 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
     const path = pathOf(request.url);
     const kind: HttpErrorKind = knownPaths.has(path) ? 'MethodNotAllowed' : 'NotFound';
     const r = routes.httpError(kind, request.headers, context(request, settings));
-    if (kind === 'MethodNotAllowed') reply.header('allow', path === '/' ? 'POST' : 'GET, HEAD');
-    return send(reply, r);
+    return send(reply, r, kind === 'MethodNotAllowed' ? ['allow', path === '/' ? 'POST' : 'GET, HEAD'] : undefined);
   });
 
   app.setErrorHandler(async (error, request, reply) => {
     const code = (error as { code?: unknown }).code;
     const kind: HttpErrorKind = code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PayloadTooLarge' : 'InternalError';
     const r = routes.httpError(kind, request.headers, { ...context(request, settings), cause: error });
-    if (kind === 'PayloadTooLarge') reply.header('connection', 'close');
-    return send(reply, r);
+    return send(reply, r, kind === 'PayloadTooLarge' ? ['connection', 'close'] : undefined);
   });
 
   return app;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Status, headers (plus `extra`) and body; HEAD requests get the head only. */
+export function writeReply(res: ServerResponse, r: HttpReply, extra?: readonly [string, string]): void {
+  const head: string[] = [];
+  for (const name in r.headers) head.push(name, r.headers[name] as string);
+  if (extra !== undefined) head.push(extra[0], extra[1]);
+  const body = r.body === null || res.req.method === 'HEAD' ? null : r.body;
+  if (r.body !== null) head.push('content-length', String(Buffer.byteLength(r.body)));
+  res.writeHead(r.statusCode, head);
+  if (body === null) res.end();
+  else res.end(body);
+}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?');

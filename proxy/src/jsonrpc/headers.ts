@@ -1,7 +1,7 @@
 // Values of jussi's `x-jussi-*` response headers (reference §12). They always pass Node's header
 // validation: printable ASCII only, anything else written `\uXXXX`, bounded length.
 // `x-jussi-params` is compact JSON rather than jussi's Python repr (ARCHITECTURE item 8).
-import { getRandomValues } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Urn } from './types.js';
 
 /** jussi's rendering of an absent api or params. */
@@ -17,12 +17,13 @@ const PRINTABLE_REQUEST_ID = /^[\x21-\x7e]+$/;
 /** Anything but printable ASCII, or a backslash: such text needs escaping. */
 const NEEDS_ESCAPING = /[^\x20-\x5b\x5d-\x7e]/;
 
-export interface UrnHeaders {
+// A type alias (not an interface) so a value fits `Record<string, string>` and can be extended in place.
+export type UrnHeaders = {
   readonly 'x-jussi-namespace': string;
   readonly 'x-jussi-api': string;
   readonly 'x-jussi-method': string;
   readonly 'x-jussi-params': string;
-}
+};
 
 function unicodeEscape(c: number): string {
   return `\\u${HEX[(c >> 12) & 15]}${HEX[(c >> 8) & 15]}${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
@@ -94,11 +95,24 @@ export function urnHeaders(urn: Urn): UrnHeaders {
   };
 }
 
+// Random words are drawn 1,024 at a time: one getrandom() system call per 512 request ids
+// instead of one per request (the call was a tenth of a cache hit's CPU time).
+const RANDOM_WORDS = 1024;
+const randomWords = new Uint32Array(RANDOM_WORDS);
+let nextWord = RANDOM_WORDS;
+
+function randomWord(): number {
+  if (nextWord >= RANDOM_WORDS) {
+    randomFillSync(randomWords);
+    nextWord = 0;
+  }
+  return randomWords[nextWord++] as number;
+}
+
 /** jussi's generated request id: `'%018d' % getrandbits(50)`. */
 export function generateRequestId(): string {
-  const words = getRandomValues(new Uint32Array(2));
-  const high = (words[0] ?? 0) & 0x3ffff; // 18 bits + 32 bits = 50 bits, exact as a double
-  const value = high * 0x100000000 + (words[1] ?? 0);
+  const high = randomWord() & 0x3ffff; // 18 bits + 32 bits = 50 bits, exact as a double
+  const value = high * 0x100000000 + randomWord();
   return String(value).padStart(18, '0');
 }
 

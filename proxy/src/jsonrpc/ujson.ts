@@ -226,6 +226,12 @@ function respellString(token: string): string {
 }
 
 /**
+ * Arrays ujson writes exactly as they are spelled: no whitespace, no objects, integers short
+ * enough to be exact (and no `-0`), strings of characters ujson never escapes.
+ */
+const SPELLED_AS_UJSON = /^(?:[[\],]|"[A-Za-z0-9_.:@-]*"|(?:0|-?[1-9][0-9]{0,14})(?![0-9.eE])|true|false|null)*$/;
+
+/**
  * Texts already written for a slice in the client's key order. The URN text of array params is
  * the same text as the upstream payload's, so a request serialises its params once.
  */
@@ -236,6 +242,8 @@ const writtenInClientOrder = new WeakMap<JsonSlice, string>();
  * without it the client's key order is kept (the upstream payload form).
  */
 export function ujsonText(slice: JsonSlice, sortTopKeys: boolean): string {
+  // Most params (`[]`, `[123]`, `[["alice"]]`) are written exactly as the client spelled them.
+  if (slice.raw !== undefined && slice.raw.charCodeAt(0) === 0x5b && SPELLED_AS_UJSON.test(slice.raw)) return slice.raw;
   const value = slice.value;
   // A plain object whose keys already come in order is written the same either way.
   const sorts = sortTopKeys && isPlainObject(value) && !(slice.raw === undefined && inCodePointOrder(Object.keys(value)));

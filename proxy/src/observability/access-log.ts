@@ -8,6 +8,13 @@ export const ACCESS_MESSAGE = 'request';
 export interface AccessLog {
   /** Write the request's access line if it carries an `error` or is sampled. */
   log(fields: LogFields, message?: string): void;
+  /**
+   * The sampling decision alone, so the hot path builds the line's fields only when it will be
+   * written: true for a failed request, else a draw at the sample rate. Follow with `write`.
+   */
+  wants(failed: boolean): boolean;
+  /** Write the line, no sampling (after `wants` said yes). */
+  write(fields: LogFields, message?: string): void;
 }
 
 /**
@@ -20,6 +27,12 @@ export function createAccessLog(logger: Logger, sampleRate: number, random: () =
   return {
     log(fields: LogFields, message: string = ACCESS_MESSAGE): void {
       if (fields.error !== undefined || sampled()) logger.info(fields, message);
+    },
+    wants(failed: boolean): boolean {
+      return failed || sampled();
+    },
+    write(fields: LogFields, message: string = ACCESS_MESSAGE): void {
+      logger.info(fields, message);
     },
   };
 }

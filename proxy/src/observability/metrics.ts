@@ -3,7 +3,8 @@
 // gauges read from providers at scrape time, and Node's default process metrics, all prefixed
 // `jussi_`. The cluster side (one scrape aggregated over workers) is in metrics-cluster.ts.
 
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { FastCounter, FastHistogram, type CounterChild, type HistogramChild } from './fast-series.js';
 import type { CacheStatus, CacheTier } from '../cache/types.js';
 import type { BuildInfo } from '../config/settings.js';
 import { ERROR_CATALOGUE } from '../jsonrpc/errors.js';
@@ -72,21 +73,21 @@ type ItemLabel = 'namespace' | 'api' | 'method' | 'type' | 'status';
 type UpstreamLabel = 'upstream' | 'protocol';
 
 interface ItemChildren {
-  readonly count: Counter.Internal;
-  readonly duration: Histogram.Internal<ItemLabel>;
+  readonly count: CounterChild;
+  readonly duration: HistogramChild;
 }
 
 interface CacheChildren {
-  readonly count: Counter.Internal;
-  readonly duration: Histogram.Internal<'tier' | 'operation'>;
+  readonly count: CounterChild;
+  readonly duration: HistogramChild;
 }
 
 interface UpstreamChildren {
   readonly label: string;
   readonly protocol: UpstreamProtocol;
-  readonly requests: Counter.Internal;
-  readonly duration: Histogram.Internal<UpstreamLabel>;
-  readonly errors: Map<string, Counter.Internal>;
+  readonly requests: CounterChild;
+  readonly duration: HistogramChild;
+  readonly errors: Map<string, CounterChild>;
 }
 
 /** The proxy's metrics: a Registry holding every series, and the request path's events. */
@@ -94,27 +95,27 @@ export class JussiMetrics implements RequestMetrics {
   readonly registry: Registry;
   private providers: MetricsProviders;
 
-  private readonly requests: Counter<ItemLabel>;
-  private readonly requestDuration: Histogram<ItemLabel>;
-  private readonly requestErrors: Counter<'code'>;
+  private readonly requests: FastCounter<ItemLabel>;
+  private readonly requestDuration: FastHistogram<ItemLabel>;
+  private readonly requestErrors: FastCounter<'code'>;
   private inFlightCount = 0;
-  private readonly batchSizes: Histogram;
-  private readonly cacheOperations: Counter<'tier' | 'operation' | 'result'>;
-  private readonly cacheDuration: Histogram<'tier' | 'operation'>;
-  private readonly upstreamRequests: Counter<UpstreamLabel>;
-  private readonly upstreamDuration: Histogram<UpstreamLabel>;
-  private readonly upstreamErrors: Counter<UpstreamLabel | 'kind'>;
+  private readonly batchSizes: FastHistogram;
+  private readonly cacheOperations: FastCounter<'tier' | 'operation' | 'result'>;
+  private readonly cacheDuration: FastHistogram<'tier' | 'operation'>;
+  private readonly upstreamRequests: FastCounter<UpstreamLabel>;
+  private readonly upstreamDuration: FastHistogram<UpstreamLabel>;
+  private readonly upstreamErrors: FastCounter<UpstreamLabel | 'kind'>;
   private readonly configReloads: Counter<'result'>;
 
   // Memoised children: each label tuple is resolved once, not on every event.
   private readonly itemByObject = new WeakMap<MethodLabels, ItemChildren[]>();
   private readonly itemByKey = new Map<string, ItemChildren[]>();
-  private readonly errorByCode = new Map<number, Counter.Internal>();
-  private readonly errorOther: Counter.Internal;
+  private readonly errorByCode = new Map<number, CounterChild>();
+  private readonly errorOther: CounterChild;
   /** `${tier}/${operation}/${result}` -> children; every combination exists from the start. */
   private readonly cacheChildren = new Map<string, CacheChildren>();
   private readonly upstreamByUrl: Record<UpstreamProtocol, Map<string, UpstreamChildren>> = { http: new Map(), websocket: new Map() };
-  private readonly reloadChildren = new Map<ReloadResult, Counter.Internal>();
+  private readonly reloadChildren = new Map<ReloadResult, CounterChild>();
   // Per-tier get results since start, for jussi_cache_hit_ratio.
   private readonly cacheGets: Record<CacheTier, { hits: number; total: number }> = {
     memory: { hits: 0, total: 0 },
@@ -128,20 +129,20 @@ export class JussiMetrics implements RequestMetrics {
     const registers = [registry];
     const name = (n: string): string => `${METRIC_PREFIX}${n}`;
 
-    this.requests = new Counter({
+    this.requests = new FastCounter({
       name: name('requests_total'),
       help: 'JSON-RPC items answered (a batch counts each item), by method and outcome.',
       labelNames: ['namespace', 'api', 'method', 'type', 'status'],
       registers,
     });
-    this.requestDuration = new Histogram({
+    this.requestDuration = new FastHistogram({
       name: name('request_duration_seconds'),
       help: 'Time to answer one JSON-RPC item, from the request being read to its reply being ready.',
       labelNames: ['namespace', 'api', 'method', 'type', 'status'],
       buckets: [...REQUEST_BUCKETS],
       registers,
     });
-    this.requestErrors = new Counter({
+    this.requestErrors = new FastCounter({
       name: name('request_errors_total'),
       help: 'JSON-RPC error objects sent, by error code (unknown upstream codes count as "other").',
       labelNames: ['code'],
@@ -156,13 +157,13 @@ export class JussiMetrics implements RequestMetrics {
         this.set(inFlight());
       },
     });
-    this.batchSizes = new Histogram({
+    this.batchSizes = new FastHistogram({
       name: name('batch_size'),
       help: 'Items per JSON-RPC batch request.',
       buckets: [...BATCH_BUCKETS],
       registers,
     });
-    this.cacheOperations = new Counter({
+    this.cacheOperations = new FastCounter({
       name: name('cache_operations_total'),
       help: 'Cache reads and writes by tier and result.',
       labelNames: ['tier', 'operation', 'result'],
@@ -183,7 +184,7 @@ export class JussiMetrics implements RequestMetrics {
         }
       },
     });
-    this.cacheDuration = new Histogram({
+    this.cacheDuration = new FastHistogram({
       name: name('cache_operation_duration_seconds'),
       help: 'Duration of cache reads and writes by tier.',
       labelNames: ['tier', 'operation'],
@@ -207,20 +208,20 @@ export class JussiMetrics implements RequestMetrics {
         this.set(finite(cache()?.memory.bytes));
       },
     });
-    this.upstreamRequests = new Counter({
+    this.upstreamRequests = new FastCounter({
       name: name('upstream_requests_total'),
       help: 'Calls sent to upstreams (errors included).',
       labelNames: ['upstream', 'protocol'],
       registers,
     });
-    this.upstreamDuration = new Histogram({
+    this.upstreamDuration = new FastHistogram({
       name: name('upstream_request_duration_seconds'),
       help: 'Duration of upstream calls, errors included.',
       labelNames: ['upstream', 'protocol'],
       buckets: [...REQUEST_BUCKETS],
       registers,
     });
-    this.upstreamErrors = new Counter({
+    this.upstreamErrors = new FastCounter({
       name: name('upstream_errors_total'),
       help: 'Upstream calls that failed, by kind (connect, closed, timeout, aborted, protocol, overloaded, shutdown, invalid_response).',
       labelNames: ['upstream', 'protocol', 'kind'],
@@ -421,7 +422,7 @@ export class JussiMetrics implements RequestMetrics {
     return children;
   }
 
-  private reloadChild(result: ReloadResult): Counter.Internal {
+  private reloadChild(result: ReloadResult): CounterChild {
     let child = this.reloadChildren.get(result);
     if (child === undefined) {
       child = this.configReloads.labels(result);

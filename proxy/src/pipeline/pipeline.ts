@@ -23,7 +23,7 @@ import { MethodLabeler, UNPARSED_LABELS } from '../observability/labels.js';
 import { truncateBody } from '../observability/logger.js';
 import { SpanAttribute, SpanName } from '../observability/span-names.js';
 import type { LogFields, MethodLabels, SpanHandle, Telemetry } from '../observability/types.js';
-import type { HttpReply } from '../http/reply.js';
+import { JSON_CONTENT_TYPE, type HttpReply } from '../http/reply.js';
 import type { RpcHandler } from '../http/traffic-app.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { RuntimeSnapshot } from '../runtime/snapshot.js';
@@ -49,14 +49,15 @@ type ItemOutcome =
   | { readonly kind: 'upstream'; readonly outcome: UpstreamOutcome }
   | { readonly kind: 'error'; readonly error: RpcError };
 
+/** Cache hits per plan: at once from the memory tier, or once Redis has answered. */
+type Lookup = (CacheHit | undefined)[] | Promise<(CacheHit | undefined)[]>;
+
 interface RequestState {
   readonly started: number;
   readonly requestId: string;
   readonly amznTraceId: string | undefined;
   readonly span: SpanHandle;
 }
-
-const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 export class Pipeline implements RpcHandler {
   private readonly labelers = new WeakMap<RuntimeSnapshot, MethodLabeler>();
@@ -133,11 +134,12 @@ export class Pipeline implements RpcHandler {
       // A notification gets no response object, even when it fails (JSON-RPC 2.0 §4.1).
       return plan.notification ? { ...reply, statusCode: 204, body: null } : reply;
     }
-    const [hit] = await this.lookup([plan], state);
-    const outcome = await this.answer(plan, hit, state);
+    const looked = this.lookup([plan], state);
+    const hit = (Array.isArray(looked) ? looked : await looked)[0];
+    const outcome: ItemOutcome = hit !== undefined ? { kind: 'hit', hit } : await this.answer(plan, undefined, state);
     const ok = this.succeeded(outcome, state);
     this.finishItem(plan.labels, 'single', ok, state);
-    const headers: Record<string, string> = { ...urnHeaders(plan.resolved.urn) };
+    const headers: Record<string, string> = urnHeaders(plan.resolved.urn);
     if (outcome.kind === 'hit') headers['x-jussi-cache-hit'] = cacheHitHeader(plan.resolved.urn);
     if (this.deps.telemetry.tracer.enabled) state.span.setAttribute(SpanAttribute.cacheHit, outcome.kind === 'hit');
     const formatSpan = this.deps.telemetry.tracer.enabled ? this.deps.telemetry.tracer.startChild(state.span, SpanName.responseFormat) : null;
@@ -177,13 +179,16 @@ export class Pipeline implements RpcHandler {
       formatSpan?.end();
     }
     if (allHits) headers['x-jussi-cache-hit'] = 'batch';
-    this.deps.accessLog.log({
-      ...this.baseLogFields(state),
-      batch_size: plans.length,
-      batch_errors: errors,
-      cache_hit: allHits,
-      duration_ms: elapsedMs(state),
-    });
+    // A batch line is sampled like a success: its failed items are counted, not detailed.
+    if (this.deps.accessLog.wants(false)) {
+      this.deps.accessLog.write({
+        ...this.baseLogFields(state),
+        batch_size: plans.length,
+        batch_errors: errors,
+        cache_hit: allHits,
+        duration_ms: elapsedMs(state),
+      });
+    }
     if (texts.length === 0) return this.reply(state, null, headers, 204);
     return this.reply(state, batchAnswer(texts), headers, 200);
   }
@@ -191,28 +196,34 @@ export class Pipeline implements RpcHandler {
   // ------------------------------------------------------------------------------------------
   // Stages shared by single and batch
 
-  /** Cache read for the cacheable plans (the result array matches `plans`). */
-  private async lookup(plans: readonly PlannedItem[], state: RequestState): Promise<(CacheHit | undefined)[]> {
-    const { cache, telemetry, rules } = this.deps;
-    const out = new Array<CacheHit | undefined>(plans.length).fill(undefined);
-    const keys: string[] = [];
+  /**
+   * Cache read for the cacheable plans (the result array matches `plans`). A single key found in
+   * the memory tier is answered synchronously: the hot path of a cache hit allocates no promise.
+   */
+  private lookup(plans: readonly PlannedItem[], state: RequestState): Lookup {
+    const { cache, telemetry } = this.deps;
     const at: number[] = [];
-    plans.forEach((p, i) => {
+    const keys: string[] = [];
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i] as PlannedItem;
       if (p.cacheable) {
         keys.push(p.resolved.urn.key);
         at.push(i);
       }
-    });
-    if (keys.length === 0) return out;
-    const span = telemetry.tracer.enabled ? telemetry.tracer.startChild(state.span, SpanName.cacheLookup, { [SpanAttribute.batchSize]: keys.length }) : null;
-    let hits: readonly (CacheHit | undefined)[];
-    if (keys.length === 1) {
-      // The hot path of a single request: a synchronous memory hit, no promise.
-      const memoryHit = cache.getFromMemory(keys[0] as string);
-      hits = memoryHit !== undefined ? [memoryHit] : await cache.getFromRedis(keys);
-    } else {
-      hits = await cache.getMany(keys);
     }
+    if (keys.length === 0) return new Array<CacheHit | undefined>(plans.length).fill(undefined);
+    const span = telemetry.tracer.enabled ? telemetry.tracer.startChild(state.span, SpanName.cacheLookup, { [SpanAttribute.batchSize]: keys.length }) : null;
+    if (keys.length === 1) {
+      const memoryHit = cache.getFromMemory(keys[0] as string);
+      if (memoryHit !== undefined) return this.placeHits(plans, at, [memoryHit], span);
+      return cache.getFromRedis(keys).then((hits) => this.placeHits(plans, at, hits, span));
+    }
+    return cache.getMany(keys).then((hits) => this.placeHits(plans, at, hits, span));
+  }
+
+  /** Hits (one per key, in `at` order) placed at their plans' positions, counted per rule. */
+  private placeHits(plans: readonly PlannedItem[], at: readonly number[], hits: readonly (CacheHit | undefined)[], span: SpanHandle | null): (CacheHit | undefined)[] {
+    const out = new Array<CacheHit | undefined>(plans.length).fill(undefined);
     let found = 0;
     for (let j = 0; j < at.length; j++) {
       const plan = plans[at[j] as number] as PlannedItem;
@@ -222,9 +233,9 @@ export class Pipeline implements RpcHandler {
       out[at[j] as number] = hit;
       if (hit !== undefined) found += 1;
       const prefix = plan.resolved.route.ttlPrefix;
-      if (prefix !== null) rules.record(prefix, hit !== undefined);
+      if (prefix !== null) this.deps.rules.record(prefix, hit !== undefined);
     }
-    span?.setAttribute(SpanAttribute.cacheHit, found === keys.length);
+    span?.setAttribute(SpanAttribute.cacheHit, found === at.length);
     span?.end();
     return out;
   }
@@ -291,15 +302,14 @@ export class Pipeline implements RpcHandler {
     return this.reply(state, text, headers, status);
   }
 
-  private reply(state: RequestState, body: string | null, extra: Record<string, string>, status: number): HttpReply {
-    const headers: Record<string, string> = {
-      ...JSON_HEADERS,
-      'x-jussi-request-id': state.requestId,
-      ...extra,
-      'x-jussi-response-time': (elapsedMs(state) / 1000).toFixed(6),
-    };
+  private reply(state: RequestState, body: string | null, extra: Readonly<Record<string, string>>, status: number): HttpReply {
+    // Filled in place, in wire order: this runs once per request.
+    const headers: Record<string, string> = {};
+    if (body !== null) headers['content-type'] = JSON_CONTENT_TYPE;
+    headers['x-jussi-request-id'] = state.requestId;
+    for (const name in extra) headers[name] = extra[name] as string;
+    headers['x-jussi-response-time'] = (elapsedMs(state) / 1000).toFixed(6);
     if (state.amznTraceId !== undefined) headers['x-amzn-trace-id'] = state.amznTraceId;
-    if (body === null) delete headers['content-type'];
     const { logger } = this.deps.telemetry;
     if (body !== null && logger.isDebugEnabled()) logger.debug({ request_id: state.requestId, status, body: truncateBody(body) }, 'response body');
     return { statusCode: status, headers, body };
@@ -317,6 +327,8 @@ export class Pipeline implements RpcHandler {
   }
 
   private access(state: RequestState, plan: PlannedItem, outcome: ItemOutcome): void {
+    const error = outcome.kind === 'error' ? outcome.error : outcome.kind === 'upstream' && !outcome.outcome.ok ? outcome.outcome.error : null;
+    if (!this.deps.accessLog.wants(error !== null)) return;
     const fields: LogFields = {
       ...this.baseLogFields(state),
       ...urnLogFields(plan.resolved.urn),
@@ -324,8 +336,7 @@ export class Pipeline implements RpcHandler {
       cache_hit: outcome.kind === 'hit' ? outcome.hit.tier : false,
       duration_ms: elapsedMs(state),
     };
-    const error = outcome.kind === 'error' ? outcome.error : outcome.kind === 'upstream' && !outcome.outcome.ok ? outcome.outcome.error : null;
-    this.deps.accessLog.log(error === null ? fields : { ...fields, error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code } });
+    this.deps.accessLog.write(error === null ? fields : { ...fields, error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code } });
   }
 
   private baseLogFields(state: RequestState): LogFields {

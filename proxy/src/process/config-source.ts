@@ -2,18 +2,18 @@
 // (JUSSI_CONFIG_CONFIGMAP), else the file (JUSSI_UPSTREAM_CONFIG_FILE), else the embedded example.
 
 import type { Settings } from '../config/settings.js';
-import { configMapSourceFromSettings } from '../config/sources/configmap-source.js';
 import { EmbeddedConfigSource } from '../config/sources/embedded-source.js';
 import { FileConfigSource } from '../config/sources/file-source.js';
 import type { ConfigSource } from '../config/sources/source.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
 
 export type SourceChoice =
   | { readonly ok: true; readonly source: ConfigSource; /** An invalid first document ends the process (file, embedded) or waits (ConfigMap). */ readonly fatalAtStart: boolean }
   | { readonly ok: false; readonly message: string };
 
-export function chooseConfigSource(settings: Settings): SourceChoice {
+export async function chooseConfigSource(settings: Settings): Promise<SourceChoice> {
   if (settings.source.configMap !== null) {
+    // Loaded only here: @kubernetes/client-node adds about 80 MiB to every process that imports it.
+    const [{ loadKubeConfig }, { configMapSourceFromSettings }] = await Promise.all([import('../kube/kubeconfig.js'), import('../config/sources/configmap-source.js')]);
     const kube = loadKubeConfig();
     if (!kube.ok) return { ok: false, message: `JUSSI_CONFIG_CONFIGMAP is set but no Kubernetes API is reachable: ${kube.message}` };
     const source = configMapSourceFromSettings(settings.source, kube.kubeConfig);

@@ -28,7 +28,7 @@ const RESTART_MAX_MS = 30_000;
 
 export async function runPrimary(settings: Settings): Promise<void> {
   const logger = createLogger(settings.log);
-  const choice = chooseConfigSource(settings);
+  const choice = await chooseConfigSource(settings);
   if (!choice.ok) throw new StartupError(choice.message);
   const source = choice.source;
 

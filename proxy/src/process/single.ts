@@ -27,7 +27,7 @@ export interface SingleOptions {
 }
 
 export async function startSingle(settings: Settings, options: SingleOptions = {}): Promise<RunningSingle> {
-  const choice = chooseConfigSource(settings);
+  const choice = await chooseConfigSource(settings);
   if (!choice.ok) throw new StartupError(choice.message);
   const source = choice.source;
   const proxy = await createProxy(settings, {

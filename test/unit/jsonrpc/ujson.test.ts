@@ -120,6 +120,28 @@ describe(`differential vectors from Python (${fixture.cases.length} random texts
   });
 });
 
+describe('arrays written as the client spelled them', () => {
+  it('keeps the spellings ujson would write and re-spells the others', () => {
+    const table: Array<[string, string]> = [
+      ['[]', '[]'],
+      ['[123]', '[123]'],
+      ['[["alice","bob-2"]]', '[["alice","bob-2"]]'],
+      ['[true,false,null,0,-7]', '[true,false,null,0,-7]'],
+      ['[-0]', '[0]'],
+      ['[1.50]', '[1.5]'],
+      ['[1e2]', '[100.0]'],
+      ['["a/b"]', '["a\\/b"]'],
+      ['[ 1]', '[1]'],
+      ['[{"b":1,"a":2}]', '[{"b":1,"a":2}]'],
+    ];
+    for (const [text, expected] of table) {
+      const value = JSON.parse(text) as Parameters<typeof ujsonText>[0]['value'];
+      assert.equal(ujsonText({ value, raw: text }, true), expected, text);
+      assert.equal(ujsonText({ value, raw: text }, false), expected, `${text} in client order`);
+    }
+  });
+});
+
 describe('json-scan', () => {
   it('scanValue reports the end, depth, plainness and finiteness of a value', () => {
     const table: Array<[string, number, number, boolean, boolean]> = [
