@@ -76,37 +76,21 @@ interface Measured {
   readonly sample: RunSample;
 }
 
+type Latencies = Pick<RunSample, 'p50Ms' | 'p90Ms' | 'p99Ms' | 'p999Ms' | 'maxMs'>;
+
+function sampleOf(round: number, requests: number, requestsPerSecond: number, latency: Latencies, errors: number, usage: TreeUsage): RunSample {
+  const { p50Ms, p90Ms, p99Ms, p999Ms, maxMs } = latency;
+  return { round, requests, requestsPerSecond, p50Ms, p90Ms, p99Ms, p999Ms, maxMs, errors, cpuCores: usage.cpuCores, peakRssMiB: usage.peakRssBytes / 1024 / 1024 };
+}
+
 function fromWrk(round: number, r: WrkResult, usage: TreeUsage): RunSample {
   const e = r.errors;
-  return {
-    round,
-    requests: r.requests,
-    requestsPerSecond: r.requestsPerSecond,
-    p50Ms: r.p50Ms,
-    p90Ms: r.p90Ms,
-    p99Ms: r.p99Ms,
-    p999Ms: r.p999Ms,
-    maxMs: r.maxMs,
-    errors: e.connect + e.read + e.write + e.status + e.timeout,
-    cpuCores: usage.cpuCores,
-    peakRssMiB: usage.peakRssBytes / 1024 / 1024,
-  };
+  return sampleOf(round, r.requests, r.requestsPerSecond, r, e.connect + e.read + e.write + e.status + e.timeout, usage);
 }
 
 function fromOpenLoop(round: number, r: OpenLoopResult, usage: TreeUsage): RunSample {
-  return {
-    round,
-    requests: r.completed,
-    requestsPerSecond: r.requestsPerSecond,
-    p50Ms: r.p50Ms,
-    p90Ms: r.p90Ms,
-    p99Ms: r.p99Ms,
-    p999Ms: r.p999Ms,
-    maxMs: r.maxMs,
-    errors: r.errors + (r.sent - r.completed),
-    cpuCores: usage.cpuCores,
-    peakRssMiB: usage.peakRssBytes / 1024 / 1024,
-  };
+  // Requests sent but never answered within the run count as errors.
+  return sampleOf(round, r.completed, r.requestsPerSecond, r, r.errors + (r.sent - r.completed), usage);
 }
 
 async function measure(scenario: Scenario, s: Started, load: number, seconds: number, round: number, env: RunEnv, dir: string): Promise<Measured> {

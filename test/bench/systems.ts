@@ -81,6 +81,20 @@ async function withRetries(what: string, attempt: () => Promise<RunningSystem>):
   throw new Error(`${what} failed to start: ${last instanceof Error ? last.message : String(last)}`);
 }
 
+/**
+ * The child as a system once it answers HTTP at `base` (any answer: a WebSocket server answers
+ * 426 to a plain GET); stopped if it never does.
+ */
+async function serving(child: Child, label: string, base: string, path = '/'): Promise<RunningSystem> {
+  try {
+    await waitUp(child, label, () => answers(base, { method: 'GET' }));
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return running(child, `${base}${path}`);
+}
+
 function running(child: Child, url: string): RunningSystem {
   return { url, rootPid: child.pid, logTail: () => child.logTail(), stop: () => child.stop() };
 }
@@ -174,15 +188,7 @@ export function nodeServer(o: NodeServerOptions): SystemSpec {
         writeFileSync(configFile, JSON.stringify({ ...o.config, port, workers: o.workers }));
         const { command, args } = serverCommand(o.script);
         const child = ctx.children.spawn({ name: o.id, command, args: [...args, configFile], env: cleanEnv(), logFile: join(ctx.dir, 'server.log') });
-        const base = `http://${HOST}:${port}`;
-        try {
-          // Any HTTP answer means it listens (a WebSocket server answers 426 to a plain GET).
-          await waitUp(child, o.label, () => answers(base, { method: 'GET' }));
-        } catch (err) {
-          await child.stop();
-          throw err;
-        }
-        return running(child, `${base}${o.path ?? '/'}`);
+        return serving(child, o.label, `http://${HOST}:${port}`, o.path);
       }),
   };
 }
@@ -218,14 +224,7 @@ export function nginx(o: NginxOptions): SystemSpec {
           env: cleanEnv(),
           logFile: join(ctx.dir, 'error.log'),
         });
-        const base = `http://${HOST}:${port}`;
-        try {
-          await waitUp(child, o.label, () => answers(base, { method: 'GET' }));
-        } catch (err) {
-          await child.stop();
-          throw err;
-        }
-        return running(child, `${base}${o.path ?? '/'}`);
+        return serving(child, o.label, `http://${HOST}:${port}`, o.path);
       }),
   };
 }
