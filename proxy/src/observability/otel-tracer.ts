@@ -92,6 +92,27 @@ export class OtelSpanHandle implements SpanHandle {
   }
 }
 
+/** Stands for a child of a span that records nothing: ids and outgoing context are the parent's. */
+class UnrecordedChild implements SpanHandle {
+  readonly traceId: string;
+  readonly spanId: string;
+
+  constructor(private readonly parent: OtelSpanHandle) {
+    this.traceId = parent.traceId;
+    this.spanId = parent.spanId;
+  }
+
+  setAttribute(): void {}
+
+  recordError(): void {}
+
+  end(): void {}
+
+  traceparent(): string | undefined {
+    return this.parent.traceparent();
+  }
+}
+
 /** Span kind by name: upstream calls are clients, the rest is work inside the server span. */
 function kindOf(name: string): SpanKind {
   return name === SpanName.upstreamHttp || name === SpanName.upstreamWebsocket ? SpanKind.CLIENT : SpanKind.INTERNAL;
@@ -123,8 +144,12 @@ export class OtelTracer implements ManagedTracer {
   }
 
   startChild(parent: SpanHandle, name: string, attributes?: Readonly<Record<string, AttributeValue>>): SpanHandle {
+    if (parent instanceof UnrecordedChild) return parent;
     if (!(parent instanceof OtelSpanHandle)) return noopSpan;
     try {
+      // Children of an unsampled span would be unsampled too: create none (most requests at
+      // low sampling rates), but keep the parent's context for outgoing calls.
+      if (!parent.span.isRecording()) return new UnrecordedChild(parent);
       const span = this.tracer.startSpan(name, { kind: kindOf(name) }, parent.context);
       const handle = new OtelSpanHandle(span, trace.setSpan(parent.context, span), this.propagator);
       if (attributes !== undefined) for (const [key, value] of Object.entries(attributes)) handle.setAttribute(key, value);
