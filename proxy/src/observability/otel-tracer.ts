@@ -9,6 +9,7 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
   type Context,
   type Span,
@@ -149,7 +150,8 @@ export class OtelTracer implements ManagedTracer {
     try {
       // Children of an unsampled span would be unsampled too: create none (most requests at
       // low sampling rates), but keep the parent's context for outgoing calls.
-      if (!parent.span.isRecording()) return new UnrecordedChild(parent);
+      // The sampled flag, not isRecording(): an ended parent (cache writes after the reply) still has children.
+      if ((parent.span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return new UnrecordedChild(parent);
       const span = this.tracer.startSpan(name, { kind: kindOf(name) }, parent.context);
       const handle = new OtelSpanHandle(span, trace.setSpan(parent.context, span), this.propagator);
       if (attributes !== undefined) for (const [key, value] of Object.entries(attributes)) handle.setAttribute(key, value);
