@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { conformanceAvailable, conformanceDir, readJson, repoRoot } from '../support/repo.js';
+import { readFileSync } from 'node:fs';
+import type { NormalisedConfig } from '@jussi/proxy/config/document';
+import { loadConfigDocument } from '@jussi/proxy/config/load';
+import { conformanceAvailable, conformanceConfigPath, conformanceDir, readJson, repoRoot } from '../support/repo.js';
 
 export type Outcome = { readonly ok: true } | { readonly ok: false; readonly detail: string };
 export const PASS: Outcome = { ok: true };
@@ -142,4 +145,18 @@ function defaultId(c: unknown, index: number): string {
     return `${(c as { source: string }).source}#${index}`;
   }
   return `#${index}`;
+}
+
+const loadedConfigs = new Map<string, NormalisedConfig>();
+
+/** One of jussi's conformance configs, loaded once per process; one that does not load fails the suite. */
+export function conformanceConfig(name: string): NormalisedConfig {
+  let c = loadedConfigs.get(name);
+  if (c === undefined) {
+    const r = loadConfigDocument(readFileSync(conformanceConfigPath(name), 'utf8'));
+    if (!r.ok) throw new Error(`${name} does not load: ${JSON.stringify(r.problems)}`);
+    c = r.config;
+    loadedConfigs.set(name, c);
+  }
+  return c;
 }

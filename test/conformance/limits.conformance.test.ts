@@ -4,10 +4,8 @@
 // the whole batch with one error object (id null), while we answer per item (ARCHITECTURE
 // item 4); the code and message are the same, so a batch is compared by the first error in
 // jussi's check order. The `dispatch` blocks belong to the pipeline.
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Limits, NormalisedConfig } from '@jussi/proxy/config/document';
-import { loadConfigDocument } from '@jussi/proxy/config/load';
+import type { Limits } from '@jussi/proxy/config/document';
 import type { RpcError } from '@jussi/proxy/jsonrpc/errors';
 import { parseBodyText } from '@jussi/proxy/jsonrpc/parse';
 import type { JsonValue } from '@jussi/proxy/jsonrpc/types';
@@ -17,20 +15,8 @@ import { batchSizeLimit, checkBatchSize } from '@jussi/proxy/limits/batch-size';
 import { checkBroadcast, checkOperations } from '@jussi/proxy/limits/broadcast';
 import { resolveItem } from '@jussi/proxy/routing/resolve';
 import { buildRoutingTable } from '@jussi/proxy/routing/routing-table';
-import { defineSuite, expectEqual, fail, runConformance, type Outcome } from './harness.js';
-import { conformanceConfigPath } from '../support/repo.js';
+import { conformanceConfig as config, defineSuite, expectEqual, fail, runConformance, type Outcome } from './harness.js';
 
-const configs = new Map<string, NormalisedConfig>();
-function config(name: string): NormalisedConfig {
-  let c = configs.get(name);
-  if (c === undefined) {
-    const r = loadConfigDocument(readFileSync(conformanceConfigPath(name), 'utf8'));
-    if (!r.ok) throw new Error(`${name} does not load: ${JSON.stringify(r.problems)}`);
-    c = r.config;
-    configs.set(name, c);
-  }
-  return c;
-}
 
 type Verdict = { code: number; message: string } | null;
 

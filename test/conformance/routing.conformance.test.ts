@@ -3,10 +3,7 @@
 // cache_key_cases. Requests go through the real parser and URN (jsonrpc) and then routing.
 // `cache_behaviour` fields belong to the cache suite; upstream payload text and x-jussi-*
 // headers to the jsonrpc suite.
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { NormalisedConfig } from '@jussi/proxy/config/document';
-import { loadConfigDocument } from '@jussi/proxy/config/load';
 import { parseBodyText } from '@jussi/proxy/jsonrpc/parse';
 import { translatedPayload, upstreamPayload } from '@jussi/proxy/jsonrpc/payload';
 import { hasId, type JsonRpcRequest, type JsonValue, type Urn } from '@jussi/proxy/jsonrpc/types';
@@ -14,22 +11,10 @@ import { buildUrn, parseUrn } from '@jussi/proxy/jsonrpc/urn';
 import { isAccountTransferPath } from '@jussi/proxy/routing/account-transfer';
 import { resolveItem, type ResolveResult } from '@jussi/proxy/routing/resolve';
 import { buildRoutingTable, type RoutingTable } from '@jussi/proxy/routing/routing-table';
-import { all, defineSuite, expectEqual, fail, PASS, runConformance, type Outcome } from './harness.js';
-import { conformanceConfigPath } from '../support/repo.js';
+import { all, conformanceConfig as config, defineSuite, expectEqual, fail, PASS, runConformance, type Outcome } from './harness.js';
 
 const RESPONSE_TIMEOUT_MS = 65_000;
 
-const configs = new Map<string, NormalisedConfig>();
-function config(name: string): NormalisedConfig {
-  let c = configs.get(name);
-  if (c === undefined) {
-    const r = loadConfigDocument(readFileSync(conformanceConfigPath(name), 'utf8'));
-    if (!r.ok) throw new Error(`${name} does not load: ${JSON.stringify(r.problems)}`);
-    c = r.config;
-    configs.set(name, c);
-  }
-  return c;
-}
 
 function table(configName: string, env: Readonly<Record<string, string>> | undefined): RoutingTable {
   return buildRoutingTable(config(configName), {

@@ -1,5 +1,5 @@
 // Values of jussi's `x-jussi-*` response headers (reference §12). They always pass Node's header
-// validation: printable ASCII only, anything else written `\uXXXX`, bounded length.
+// validation: printable ASCII only, anything else written `\u` plus four hex digits, bounded length.
 // `x-jussi-params` is compact JSON rather than jussi's Python repr (ARCHITECTURE item 8).
 import { randomFillSync } from 'node:crypto';
 import type { Urn } from './types.js';
@@ -33,7 +33,7 @@ function isPrintableAscii(c: number): boolean {
   return c >= 0x20 && c < 0x7f;
 }
 
-/** Cuts to `max` characters ending in `...`, never in the middle of a `\uXXXX` escape. */
+/** Cuts to `max` characters ending in `...`, never in the middle of a `\u` escape. */
 function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max - ELLIPSIS.length;
@@ -44,7 +44,7 @@ function cut(text: string, max: number): string {
 
 /**
  * A client-provided string (namespace, api, method) as a header value: printable ASCII kept,
- * `\` written `\\`, everything else `\uXXXX` (JSON string escaping without the quotes).
+ * `\` written `\\`, everything else `\u` plus four hex digits (JSON string escaping without the quotes).
  */
 export function headerText(value: string, max = MAX_URN_HEADER_LENGTH): string {
   // Escaping only lengthens: the first max + 1 characters decide the value.
@@ -60,7 +60,7 @@ export function headerText(value: string, max = MAX_URN_HEADER_LENGTH): string {
 }
 
 /**
- * URN params text (ujson) as compact ASCII-only JSON: non-ASCII as `\uXXXX`, `\/` as `/`;
+ * URN params text (ujson) as compact ASCII-only JSON: non-ASCII as `\u` plus four hex digits, `\/` as `/`;
  * truncated to `max` characters ending in `...`. Only as much of the text as fits is read.
  */
 export function paramsHeader(paramsText: string, max = MAX_URN_HEADER_LENGTH): string {

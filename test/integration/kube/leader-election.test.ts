@@ -30,6 +30,17 @@ function elector(kube: FakeKube, identity: string, timing: Partial<LeaderElectio
   return { e, changes };
 }
 
+/** Candidate `a` leading and `b` started as its standby, having seen `a` hold the lease. */
+async function leaderAndStandby(kube: FakeKube, timing: Partial<LeaderElectionOptions> = {}): Promise<{ a: ReturnType<typeof elector>; b: ReturnType<typeof elector> }> {
+  const a = elector(kube, 'a', timing);
+  const b = elector(kube, 'b', timing);
+  a.e.start();
+  await waitFor(() => a.e.isLeader(), 'a leads');
+  b.e.start();
+  await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+  return { a, b };
+}
+
 function leaseSpec(kube: FakeKube): JsonObject {
   return (kube.get('coordination.k8s.io/v1', 'Lease', NS, LEASE)?.['spec'] ?? {}) as JsonObject;
 }
@@ -57,12 +68,7 @@ describe('LeaderElector', () => {
 
   it('lets a standby take over once the leader stops renewing', async () => {
     const kube = await fake();
-    const a = elector(kube, 'a');
-    const b = elector(kube, 'b');
-    a.e.start();
-    await waitFor(() => a.e.isLeader(), 'a leads');
-    b.e.start();
-    await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+    const { a, b } = await leaderAndStandby(kube);
     await a.e.stop({ release: false });
     await waitFor(() => b.e.isLeader(), 'b takes over after expiry');
     const spec = leaseSpec(kube);
@@ -75,12 +81,7 @@ describe('LeaderElector', () => {
     const kube = await fake();
     // A 60 s lease: without the release the standby would wait a minute.
     const timing = { leaseDurationMs: 60_000, renewDeadlineMs: 40_000, retryPeriodMs: 100 };
-    const a = elector(kube, 'a', timing);
-    const b = elector(kube, 'b', timing);
-    a.e.start();
-    await waitFor(() => a.e.isLeader(), 'a leads');
-    b.e.start();
-    await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+    const { a, b } = await leaderAndStandby(kube, timing);
     await a.e.stop();
     assert.equal(a.e.isLeader(), false);
     await waitFor(() => b.e.isLeader(), 'b leads after the release', 20_000);
@@ -129,12 +130,7 @@ describe('LeaderElector', () => {
 
   it('a standby that stops leaves the lease alone', async () => {
     const kube = await fake();
-    const a = elector(kube, 'a');
-    const b = elector(kube, 'b');
-    a.e.start();
-    await waitFor(() => a.e.isLeader(), 'a leads');
-    b.e.start();
-    await waitFor(() => b.e.stats().holder === 'a', 'b sees a');
+    const { a, b } = await leaderAndStandby(kube);
     await a.e.stop({ release: false });
     kube.clearRequests();
     await b.e.stop();
