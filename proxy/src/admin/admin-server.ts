@@ -4,7 +4,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdminSettings } from '../config/settings.js';
-import type { HttpReply } from '../http/reply.js';
+import { writeReply, type HttpReply } from '../http/reply.js';
 import type { StateReport } from './state-report.js';
 
 export interface AdminProvider {
@@ -23,10 +23,7 @@ export async function startAdminServer(settings: AdminSettings, provider: AdminP
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const method = req.method ?? 'GET';
-    const write = (r: HttpReply): void => {
-      res.writeHead(r.statusCode, r.headers);
-      res.end(method === 'HEAD' || r.body === null ? undefined : r.body);
-    };
+    const write = (r: HttpReply): void => writeReply(res, r);
     const fail = (err: unknown): void => {
       onError(err);
       if (!res.headersSent) write(jsonReply(500, { error: 'internal error', reason: err instanceof Error ? err.message : String(err) }));

@@ -1,6 +1,8 @@
 // An HTTP answer as plain data: what the pipeline and the probes return, and what the HTTP
 // front writes. `body: null` sends no body (204, HEAD).
 
+import type { ServerResponse } from 'node:http';
+
 export interface HttpReply {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -8,3 +10,15 @@ export interface HttpReply {
 }
 
 export const JSON_CONTENT_TYPE = 'application/json';
+
+/** Status, headers (plus `extra`) and body; HEAD requests get the head only. */
+export function writeReply(res: ServerResponse, r: HttpReply, extra?: readonly [string, string]): void {
+  const head: string[] = [];
+  for (const name in r.headers) head.push(name, r.headers[name] as string);
+  if (extra !== undefined) head.push(extra[0], extra[1]);
+  const body = r.body === null || res.req.method === 'HEAD' ? null : r.body;
+  if (r.body !== null) head.push('content-length', String(Buffer.byteLength(r.body)));
+  res.writeHead(r.statusCode, head);
+  if (body === null) res.end();
+  else res.end(body);
+}

@@ -3,9 +3,9 @@
 // The request body is taken as raw bytes whatever its Content-Type (jussi never checks it).
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerSettings } from '../config/settings.js';
-import type { HttpReply } from './reply.js';
+import { writeReply, type HttpReply } from './reply.js';
 
 export interface RpcHandler {
   handle(body: Buffer, headers: IncomingHttpHeaders): Promise<HttpReply>;
@@ -89,17 +89,6 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
 
 const EMPTY = Buffer.alloc(0);
 
-/** Status, headers (plus `extra`) and body; HEAD requests get the head only. */
-export function writeReply(res: ServerResponse, r: HttpReply, extra?: readonly [string, string]): void {
-  const head: string[] = [];
-  for (const name in r.headers) head.push(name, r.headers[name] as string);
-  if (extra !== undefined) head.push(extra[0], extra[1]);
-  const body = r.body === null || res.req.method === 'HEAD' ? null : r.body;
-  if (r.body !== null) head.push('content-length', String(Buffer.byteLength(r.body)));
-  res.writeHead(r.statusCode, head);
-  if (body === null) res.end();
-  else res.end(body);
-}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?');
