@@ -44,8 +44,8 @@ export interface Urn {
   readonly hasParams: boolean;
   /**
    * Params as jussi serialises them into the URN (ujson: compact, `/` escaped, raw non-ASCII,
-   * top-level keys sorted, the client's key order and number spelling kept elsewhere); the text
-   * after `params=`. `undefined` when params are absent.
+   * floats in ujson's shortest spelling, top-level keys sorted, the client's key order kept
+   * elsewhere); the text after `params=`. `undefined` when params are absent.
    */
   readonly paramsText: string | undefined;
   readonly key: string;

@@ -1,9 +1,7 @@
-// JSON text spelled the way jussi's `ujson.dumps(value, ensure_ascii=False)` spells it (ujson >= 2,
+// JSON text spelled the way jussi's `ujson.dumps(value, ensure_ascii=False)` spells it (ujson 5,
 // escape_forward_slashes=True): compact, `/` written `\/`, non-ASCII raw, control characters
 // `\u00XX` except `\b\f\n\r\t`, U+2028/2029 raw, `true/false/null`, integers exact however long,
-// a repeated key collapsed like a Python dict. Floats are spelled as Python's `repr` (`1.0`,
-// `1e+16`, `1.5e-07`); ujson >= 2 itself writes the exponent without padding (`1.5e-7`), so URNs
-// of params holding floats below 1e-4 differ from such a jussi (see pythonFloat).
+// a repeated key collapsed like a Python dict, floats in ujson's shortest spelling (see ujsonFloat).
 //
 // Two ways in: from a parsed value when the text is `plain` (see json-scan: `JSON.stringify` is
 // then exact), or from the raw text, re-serialised token by token. Both take an optional sort of
@@ -21,6 +19,10 @@ export interface JsonSlice {
   readonly raw: string | undefined;
 }
 
+/** double-conversion's `DCONV_DECIMAL_IN_SHORTEST_LOW` / `_HIGH` as ultrajson sets them. */
+const DECIMAL_IN_SHORTEST_LOW = -4;
+const DECIMAL_IN_SHORTEST_HIGH = 16;
+
 export function valueSlice(value: JsonValue): JsonSlice {
   return { value, raw: undefined };
 }
@@ -32,36 +34,37 @@ export function ujsonString(s: string): string {
 }
 
 /**
- * Python 3 `repr(float)`: shortest round-trip digits, exponent form outside 1e-4 <= |x| < 1e16
- * with at least two exponent digits. (ujson >= 2 uses the same digits and thresholds but writes
- * `1e-5` / `1.5e-7` where repr writes `1e-05` / `1.5e-07`; the spelling here follows repr.)
+ * A float as ujson 5 writes it: double-conversion's `ToShortest` as ultrajson configures it
+ * (python/objToJSON.c: flags EMIT_TRAILING_DECIMAL_POINT | EMIT_TRAILING_ZERO_AFTER_POINT |
+ * EMIT_POSITIVE_EXPONENT_SIGN, decimal form for 1e-4 <= |x| < 1e16, exponent character `e`).
+ * The digits are the shortest that read back as `x` (V8 computes them with the same algorithm);
+ * the decimal form gets `.0` when it has no fraction (`1000.0`); the exponent form puts a point
+ * only between digits and writes the exponent with its sign and no padding (`1e-7`, `1.5e+300`).
+ * `-0.0` keeps its sign. Python's `repr` differs only in padding the exponent (`1e-07`).
  */
-export function pythonFloat(x: number): string {
+export function ujsonFloat(x: number): string {
   // Infinities never reach here from a request (parseBody rejects them); keep the output JSON.
   if (!Number.isFinite(x)) return 'null';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   const sign = x < 0 ? '-' : '';
   const [mantissa = '0', exponentText = '0'] = Math.abs(x).toExponential().split('e');
-  const digits = mantissa.replace('.', '');
+  const digits = mantissa.length > 1 ? mantissa[0] + mantissa.slice(2) : mantissa;
   const exponent = Number(exponentText);
-  if (exponent >= -4 && exponent < 16) {
-    if (exponent >= 0) {
-      const whole = digits.length > exponent + 1 ? digits.slice(0, exponent + 1) : digits.padEnd(exponent + 1, '0');
-      const fraction = digits.length > exponent + 1 ? digits.slice(exponent + 1) : '0';
-      return `${sign}${whole}.${fraction}`;
-    }
-    return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  if (exponent >= DECIMAL_IN_SHORTEST_LOW && exponent < DECIMAL_IN_SHORTEST_HIGH) {
+    if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+    const point = exponent + 1;
+    if (digits.length <= point) return `${sign}${digits}${'0'.repeat(point - digits.length)}.0`;
+    return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
   }
-  const head = digits.length > 1 ? `${digits[0] ?? ''}.${digits.slice(1)}` : digits;
-  const magnitude = Math.abs(exponent);
-  return `${sign}${head}e${exponent < 0 ? '-' : '+'}${magnitude < 10 ? '0' : ''}${magnitude}`;
+  const head = digits.length > 1 ? `${digits[0] as string}.${digits.slice(1)}` : digits;
+  return `${sign}${head}e${exponent < 0 ? '' : '+'}${exponent}`;
 }
 
-/** A JSON number token spelled as Python would after `ujson.loads`: ints exact, floats as repr. */
-export function pythonNumber(token: string): string {
+/** A JSON number token spelled as ujson writes it back after `ujson.loads`: ints exact, floats by ujsonFloat. */
+export function ujsonNumber(token: string): string {
   for (let k = 0; k < token.length; k += 1) {
     const c = token.charCodeAt(k);
-    if (c === 0x2e || c === 0x65 || c === 0x45) return pythonFloat(Number(token));
+    if (c === 0x2e || c === 0x65 || c === 0x45) return ujsonFloat(Number(token));
   }
   return token === '-0' ? '0' : token;
 }
@@ -149,7 +152,7 @@ class RawWriter {
       j += 1;
     }
     this.i = j;
-    return pythonNumber(t.slice(start, j));
+    return ujsonNumber(t.slice(start, j));
   }
 
   private stringToken(): string {

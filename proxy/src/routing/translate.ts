@@ -1,7 +1,7 @@
 // jussi's appbase translation (reference §5): a request of a namespace configured with
 // `translate_to_appbase` becomes `call condenser_api.<method>` with the URN's params, and is
 // routed, cached and sent upstream as that. The translated params' text comes from the URN's
-// params text, so key order and number spelling survive exactly as in jussi.
+// params text, so key order and number spelling are exactly jussi's.
 
 import { hasId, type JsonRpcRequest, type JsonValue, type Urn } from '../jsonrpc/types.js';
 import { buildUrn } from '../jsonrpc/urn.js';
