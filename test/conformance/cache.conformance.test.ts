@@ -17,7 +17,7 @@ import {
 import { memoryTtlMs, readsCache, writeDecision } from '@jussi/proxy/cache/ttl-policy';
 import { parseUrn } from '@jussi/proxy/jsonrpc/urn';
 import type { JsonRpcRequest, JsonValue } from '@jussi/proxy/jsonrpc/types';
-import { defineSuite, expectEqual, fail, runConformance, type Outcome } from './harness.js';
+import { defineSuite, expectEqual, fail, runConformance, type Outcome, type SuiteName } from './harness.js';
 
 const JUSSI_MEMORY_MAX_TTL = 180;
 
@@ -48,7 +48,7 @@ const irreversibleTtl = defineSuite<IrreversibleCase>({
   check(c) {
     const lirb = typeof c.last_irreversible_block_num === 'number' ? c.last_irreversible_block_num : null;
     const d = writeDecision({ ttl: -2, urn: HEADER_URN, answer: c.response, lastIrreversibleBlockNum: lirb, irreversibleTtlSeconds: 0 });
-    return expectEqual(d.store ? d.ttlSeconds : -1, c.expected_ttl, `ttl (our decision: ${JSON.stringify(d)})`);
+    return expectEqual(d.store ? d.ttlSeconds : -1, c.expected_ttl, 'ttl');
   },
 });
 
@@ -161,10 +161,10 @@ function behaviourFor(ttl: number | null): Behaviour {
   };
 }
 
-function behaviourSuite(file: string) {
+function behaviourSuite(file: string, name: SuiteName) {
   return defineSuite<BehaviourCase>({
     file,
-    name: `${file}#cache_behaviour`,
+    name,
     caseId: (c, i) => `ttl=${String(c.ttl)} ${c.source}#${i}`,
     select: (c) => c.cache_behaviour !== null && c.cache_behaviour !== undefined,
     check(c) {
@@ -175,5 +175,5 @@ function behaviourSuite(file: string) {
 }
 
 test('jussi cache conformance', async (t) => {
-  await runConformance(t, [irreversibleTtl, blockNum, responseValidation, behaviourSuite('ttl_cases.json'), behaviourSuite('cache_key_cases.json')]);
+  await runConformance(t, [irreversibleTtl, blockNum, responseValidation, behaviourSuite('ttl_cases.json', 'ttl_cases.json#cache_behaviour'), behaviourSuite('cache_key_cases.json', 'cache_key_cases.json#cache_behaviour')]);
 });

@@ -49,3 +49,15 @@ export function matchesExpected(expected: unknown, actual: unknown, errorId: str
   }
   return Object.is(expected, actual) || expected === actual ? null : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 }
+
+/**
+ * An answer body as a stable value for deliberate-differences.json: error ids (random uuid4s)
+ * written "<uuid4>", and without `error.data.reason` (item 10; it may name a test's random port).
+ */
+export function stableAnswer(answer: unknown): unknown {
+  if (Array.isArray(answer)) return answer.map(stableAnswer);
+  if (!isRecord(answer) || !isRecord(answer['error']) || !isRecord(answer['error']['data'])) return answer;
+  const { reason: _reason, error_id: errorId, ...data } = answer['error']['data'];
+  const shownId = typeof errorId === 'string' && UUID.test(errorId) ? '<uuid4>' : errorId;
+  return { ...answer, error: { ...answer['error'], data: { error_id: shownId, ...data } } };
+}

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { startFakeUpstream, type FakeRequest, type FakeUpstream } from '../support/fake-upstream/index.js';
 import { startTestProxy, type TestProxy } from '../support/proxy.js';
 import { conformanceConfigPath } from '../support/repo.js';
-import { isRecord, matchesExpected, subsetOf } from './compare.js';
-import { PASS, all, defineSuite, fail, runConformance, type Outcome } from './harness.js';
+import { isRecord, matchesExpected, stableAnswer, subsetOf } from './compare.js';
+import { PASS, all, defineSuite, differs, runConformance, type Outcome } from './harness.js';
 
 interface FlowRequest {
   readonly method: string;
@@ -86,10 +86,16 @@ function program(up: FakeUpstream, replies: readonly UpstreamReply[]): void {
   }
 }
 
-function checkUpstream(expects: readonly UpstreamExpect[], seen: readonly FakeRequest[]): Outcome {
+/** What an upstream received, with the proxy's own ids (item 12) written "<proxy id>". */
+function received(r: FakeRequest): unknown {
+  return isRecord(r.json) && Number.isInteger(r.json['id']) ? { ...r.json, id: '<proxy id>' } : r.json ?? r.body;
+}
+
+function checkUpstream(expects: readonly UpstreamExpect[], seen: readonly FakeRequest[], step: string): Outcome {
   for (const e of expects) {
     const candidates = seen.filter((r) => r.path === e.path);
-    if (candidates.length === 0) return fail(`upstream ${e.path} received nothing`);
+    const what = `${step}upstream ${e.path} received`;
+    if (candidates.length === 0) return differs(what, [], `upstream ${e.path} received nothing`);
     const ok = candidates.some((r) => {
       if (e.headers_subset !== undefined && !Object.entries(e.headers_subset).every(([k, v]) => r.headers[k] === v)) return false;
       if (e.json_keys !== undefined && !(isRecord(r.json) && [...Object.keys(r.json)].sort().join() === [...e.json_keys].sort().join())) return false;
@@ -102,7 +108,7 @@ function checkUpstream(expects: readonly UpstreamExpect[], seen: readonly FakeRe
       }
       return true;
     });
-    if (!ok) return fail(`upstream ${e.path} got ${JSON.stringify(candidates.map((r) => ({ json: r.json, headers: r.headers })))}, expected ${JSON.stringify(e)}`);
+    if (!ok) return differs(what, candidates.map(received), `upstream ${e.path} got ${JSON.stringify(candidates.map((r) => ({ json: r.json, headers: r.headers })))}, expected ${JSON.stringify(e)}`);
   }
   return PASS;
 }
@@ -126,30 +132,35 @@ async function send(proxy: TestProxy, r: FlowRequest): Promise<{ status: number;
   return { status: res.status, headers: res.headers, text, json };
 }
 
-function checkExpect(e: FlowExpect, res: { status: number; headers: Headers; json: unknown }, elapsedMs: number): Outcome {
+/** Every way the answer differs from what the step expects, each with our exact value. */
+function checkExpect(e: FlowExpect, res: { status: number; headers: Headers; json: unknown }, elapsedMs: number, step: string): Outcome {
   const errorId = res.headers.get('x-jussi-error-id');
   const checks: Outcome[] = [];
-  if (res.status !== e.status) checks.push(fail(`HTTP ${res.status}, expected ${e.status}`));
-  if (e.content_type !== undefined && !(res.headers.get('content-type') ?? '').startsWith(e.content_type)) checks.push(fail(`content-type ${res.headers.get('content-type')}`));
+  const differ = (what: string, ours: unknown, detail: string) => checks.push(differs(`${step}${what}`, ours, detail));
+  if (res.status !== e.status) differ('status', res.status, `HTTP ${res.status}, expected ${e.status}`);
+  const contentType = res.headers.get('content-type');
+  if (e.content_type !== undefined && !(contentType ?? '').startsWith(e.content_type)) differ('content-type', contentType, `content-type ${contentType}`);
   if (e.json !== undefined) {
     const d = matchesExpected(e.json, res.json, errorId);
-    if (d !== null) checks.push(fail(`body ${d}`));
+    if (d !== null) differ('body', stableAnswer(res.json) ?? null, `body ${d}`);
   }
-  if (e.json_subset !== undefined && !subsetOf(e.json_subset, res.json)) checks.push(fail(`body ${JSON.stringify(res.json)} lacks ${JSON.stringify(e.json_subset)}`));
+  if (e.json_subset !== undefined && !subsetOf(e.json_subset, res.json)) differ('body', stableAnswer(res.json) ?? null, `body ${JSON.stringify(res.json)} lacks ${JSON.stringify(e.json_subset)}`);
   if (e.json_keys !== undefined && !(isRecord(res.json) && Object.keys(res.json).sort().join() === [...e.json_keys].sort().join())) {
-    checks.push(fail(`body keys ${isRecord(res.json) ? Object.keys(res.json).join(',') : typeof res.json}, expected ${e.json_keys.join(',')}`));
+    const keys = isRecord(res.json) ? Object.keys(res.json) : typeof res.json;
+    differ('body keys', keys, `body keys ${JSON.stringify(keys)}, expected ${e.json_keys.join(',')}`);
   }
   if (e.error_code !== undefined) {
     const err = isRecord(res.json) && isRecord(res.json['error']) ? res.json['error'] : null;
-    if (err === null || err['code'] !== e.error_code) checks.push(fail(`error ${JSON.stringify(err)}, expected code ${e.error_code}`));
-    else if (e.error_message_prefix !== undefined && !String(err['message']).startsWith(e.error_message_prefix)) checks.push(fail(`message ${String(err['message'])}`));
+    const ours = err === null ? null : { code: err['code'], message: err['message'] };
+    if (err === null || err['code'] !== e.error_code) differ('error', ours, `error ${JSON.stringify(err)}, expected code ${e.error_code}`);
+    else if (e.error_message_prefix !== undefined && !String(err['message']).startsWith(e.error_message_prefix)) differ('error', ours, `message ${String(err['message'])}`);
   }
-  for (const [k, v] of Object.entries(e.headers ?? {})) if (res.headers.get(k) !== v) checks.push(fail(`header ${k}: ${res.headers.get(k)}, expected ${v}`));
-  for (const k of e.headers_present ?? []) if (res.headers.get(k) === null) checks.push(fail(`header ${k} missing`));
-  for (const k of e.headers_absent ?? []) if (res.headers.get(k) !== null) checks.push(fail(`header ${k} present: ${res.headers.get(k)}`));
+  for (const [k, v] of Object.entries(e.headers ?? {})) if (res.headers.get(k) !== v) differ(`header ${k}`, res.headers.get(k), `header ${k}: ${res.headers.get(k)}, expected ${v}`);
+  for (const k of e.headers_present ?? []) if (res.headers.get(k) === null) differ(`header ${k}`, null, `header ${k} missing`);
+  for (const k of e.headers_absent ?? []) if (res.headers.get(k) !== null) differ(`header ${k}`, res.headers.get(k), `header ${k} present: ${res.headers.get(k)}`);
   // A lower bound only: it proves the timeout fired at its configured time rather than
   // early; how much later on a loaded machine is not a conformance question.
-  if (e.elapsed_ms_between !== undefined && elapsedMs < e.elapsed_ms_between[0]) checks.push(fail(`answered after ${elapsedMs} ms, before ${e.elapsed_ms_between[0]} ms`));
+  if (e.elapsed_ms_between !== undefined && elapsedMs < e.elapsed_ms_between[0]) differ('elapsed', 'too early', `answered after ${elapsedMs} ms, before ${e.elapsed_ms_between[0]} ms`);
   return all(...checks);
 }
 
@@ -158,7 +169,9 @@ async function runCase(c: FlowCase, up: FakeUpstream): Promise<Outcome> {
   const proxy = await startTestProxy(configFor(c, up.port));
   const upstreamDown = c.config.includes('fake upstream stopped');
   try {
-    for (const step of c.steps) {
+    for (const [k, step] of c.steps.entries()) {
+      // Differences are named by step when a case has more than one.
+      const stepName = c.steps.length > 1 ? `step ${k + 1} ` : '';
       if (step.wait_ms !== undefined) await new Promise((r) => setTimeout(r, step.wait_ms));
       const before = up.requests.length;
       program(up, step.upstream_reply ?? []);
@@ -174,7 +187,7 @@ async function runCase(c: FlowCase, up: FakeUpstream): Promise<Outcome> {
       } else {
         res = await send(proxy, step.request);
       }
-      const outcome = all(checkExpect(step.expect, res, Date.now() - started), checkUpstream(step.upstream_expect ?? [], up.requests.slice(before)));
+      const outcome = all(checkExpect(step.expect, res, Date.now() - started, stepName), checkUpstream(step.upstream_expect ?? [], up.requests.slice(before), stepName));
       if (!outcome.ok) return outcome;
     }
     return PASS;

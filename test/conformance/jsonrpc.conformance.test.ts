@@ -4,19 +4,19 @@
 // timeouts) are checked by the routing and pipeline suites.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { paramsHeader, urnHeaders } from '@jussi/proxy/jsonrpc/headers';
+import { cacheHitHeader, paramsHeader, urnHeaders } from '@jussi/proxy/jsonrpc/headers';
 import type { ItemResult, ParsedBody, ValidItem } from '@jussi/proxy/jsonrpc/items';
 import { parseBody, parseBodyText } from '@jussi/proxy/jsonrpc/parse';
 import { upstreamPayload } from '@jussi/proxy/jsonrpc/payload';
-import type { JsonValue } from '@jussi/proxy/jsonrpc/types';
+import type { JsonValue, Urn } from '@jussi/proxy/jsonrpc/types';
 import { invalidRequestFrom, parseUrn } from '@jussi/proxy/jsonrpc/urn';
 import { NULL_ID, batchAnswer, errorAnswer, newErrorId } from '@jussi/proxy/jsonrpc/wire';
-import { conformanceAvailable, conformanceFile } from '../support/repo.js';
-import { type Outcome, PASS, all, defineSuite, expectEqual, fail, runConformance } from './harness.js';
+import { conformanceFile } from '../support/repo.js';
+import { stableAnswer } from './compare.js';
+import { type Outcome, PASS, all, defineSuite, expectEqual, fail, jussiVectorsPresent, runConformance } from './harness.js';
 
 /** The request id every HTTP-level vector assumes the client sent (vectors README). */
 const REQUEST_ID = '123';
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 interface UrnCase {
   readonly request: Record<string, JsonValue>;
@@ -56,21 +56,6 @@ function singleValidItem(body: string): ValidItem | string {
   return parsed.item;
 }
 
-/**
- * An answer as the vectors write it: `error_id` (checked to be a uuid4) as "<uuid4>", and
- * without `data.reason`, which ARCHITECTURE item 10 adds to jussi's error data.
- */
-function normalised(answer: unknown): unknown {
-  if (Array.isArray(answer)) return answer.map(normalised);
-  if (typeof answer !== 'object' || answer === null) return answer;
-  const a = answer as { error?: { data?: Record<string, unknown> } };
-  const data = a.error?.data;
-  if (data === undefined) return answer;
-  const { reason: _reason, error_id: errorId, ...rest } = data;
-  const shownId = typeof errorId === 'string' && UUID4.test(errorId) ? '<uuid4>' : errorId;
-  return { ...a, error: { ...a.error, data: { error_id: shownId, ...rest } } };
-}
-
 /** What the pipeline would answer for an item, as far as this layer decides it. */
 function itemAnswer(item: ItemResult): string {
   if (!item.ok) return errorAnswer(item.idText, item.error, newErrorId(), REQUEST_ID);
@@ -101,7 +86,7 @@ const urnSuite = defineSuite<UrnCase>({
       const answer = JSON.parse(errorAnswer(item.idText, invalidRequestFrom(result.error), newErrorId(), REQUEST_ID)) as unknown;
       return all(
         expectEqual(result.error.kind, EXCEPTION_KIND[c.error.internal_exception], 'URN error kind'),
-        expectEqual(normalised(answer), c.error.response, 'error answer'),
+        expectEqual(stableAnswer(answer), c.error.response, 'error answer'),
       );
     }
     if (!result.ok) return fail(`URN error ${result.error.message} (${result.error.reason ?? ''})`);
@@ -115,9 +100,9 @@ const urnSuite = defineSuite<UrnCase>({
       expectEqual(urn.hasParams, c.params_absent !== true, 'params present'),
       c.params_absent === true ? expectEqual(urn.params, undefined, 'params') : expectEqual(urn.params, c.params, 'params'),
       expectEqual(urn.key, c.urn, 'URN string'),
-      expectEqual(headers['x-jussi-namespace'], expected['x-jussi-namespace'], 'x-jussi-namespace'),
-      expectEqual(headers['x-jussi-api'], expected['x-jussi-api'], 'x-jussi-api'),
-      expectEqual(headers['x-jussi-method'], expected['x-jussi-method'], 'x-jussi-method'),
+      expectEqual(headers['x-jussi-namespace'], expected['x-jussi-namespace'], 'header x-jussi-namespace'),
+      expectEqual(headers['x-jussi-api'], expected['x-jussi-api'], 'header x-jussi-api'),
+      expectEqual(headers['x-jussi-method'], expected['x-jussi-method'], 'header x-jussi-method'),
     );
   },
 });
@@ -133,13 +118,13 @@ const paramsHeaderSuite = defineSuite<UrnCase>({
     if (typeof item === 'string') return fail(item);
     const result = parseUrn(item);
     if (!result.ok) return fail(result.error.message);
-    return expectEqual(urnHeaders(result.urn)['x-jussi-params'], c.response_headers?.['x-jussi-params'], 'x-jussi-params');
+    return expectEqual(urnHeaders(result.urn)['x-jussi-params'], c.response_headers?.['x-jussi-params'], 'header x-jussi-params');
   },
 });
 
 function checkRejected(c: ValidationCase): Outcome {
   const answer = JSON.parse(bodyAnswer(parseBody(Buffer.from(c.body, 'utf8')))) as unknown;
-  return expectEqual(normalised(answer), c.expected_response, 'answer');
+  return expectEqual(stableAnswer(answer), c.expected_response, 'answer');
 }
 
 function checkAccepted(c: ValidationCase): Outcome {
@@ -173,13 +158,69 @@ const validationSuite = defineSuite<ValidationCase>({
   check: (c) => (c.valid ? checkAccepted(c) : checkRejected(c)),
 });
 
+// This project's own vectors (vectors/number_spelling_cases.json, made with ujson 5): numbers in
+// params as jussi spells them in the URN, the cache key, x-jussi-cache-hit and the upstream body.
+interface NumberSpellingCase {
+  readonly source: string;
+  readonly body: string;
+  readonly urn: string;
+  readonly upstream_body: string;
+  readonly response_headers: Readonly<Record<string, string>>;
+}
+
+function numberSpellingUrn(c: NumberSpellingCase): { item: ValidItem; urn: Urn } | Outcome {
+  const item = singleValidItem(c.body);
+  if (typeof item === 'string') return fail(item);
+  const result = parseUrn(item);
+  if (!result.ok) return fail(`URN error ${result.error.message}`);
+  return { item, urn: result.urn };
+}
+
+const numberSpellingSuite = defineSuite<NumberSpellingCase>({
+  file: 'number_spelling_cases.json',
+  source: 'project',
+  cases: (data) => (data as { cases: NumberSpellingCase[] }).cases,
+  caseId: (c) => c.source,
+  check(c): Outcome {
+    const parsed = numberSpellingUrn(c);
+    if ('ok' in parsed) return parsed;
+    const { item, urn } = parsed;
+    const headers = urnHeaders(urn);
+    const expected = c.response_headers;
+    return all(
+      expectEqual(urn.key, c.urn, 'urn'),
+      // The vectors' client id is 1, which is also jussi's upstream id for it.
+      expectEqual(upstreamPayload(item, 1), c.upstream_body, 'upstream body'),
+      ...(['x-jussi-namespace', 'x-jussi-api', 'x-jussi-method'] as const).map((h) => expectEqual(headers[h], expected[h], `header ${h}`)),
+      expectEqual(cacheHitHeader(urn.key), expected['x-jussi-cache-hit'], 'header x-jussi-cache-hit'),
+    );
+  },
+});
+
+const numberSpellingParamsHeaderSuite = defineSuite<NumberSpellingCase>({
+  file: 'number_spelling_cases.json',
+  name: 'number_spelling_cases.json x-jussi-params',
+  source: 'project',
+  cases: (data) => (data as { cases: NumberSpellingCase[] }).cases,
+  caseId: (c) => c.source,
+  check(c): Outcome {
+    const parsed = numberSpellingUrn(c);
+    if ('ok' in parsed) return parsed;
+    return expectEqual(urnHeaders(parsed.urn)['x-jussi-params'], c.response_headers['x-jussi-params'], 'header x-jussi-params');
+  },
+});
+
 test('jussi conformance: JSON-RPC layer', async (t) => {
-  await runConformance(t, [urnSuite, paramsHeaderSuite, validationSuite]);
+  await runConformance(t, [urnSuite, paramsHeaderSuite, validationSuite, numberSpellingSuite, numberSpellingParamsHeaderSuite]);
 });
 
 // The harness counts listed differences without looking at them; these prove each one is the
 // deliberate behaviour and nothing else.
-test('deliberate differences are exactly the documented behaviour', { skip: !conformanceAvailable() }, async (t) => {
+test('deliberate differences are exactly the documented behaviour', async (t) => {
+  if (!jussiVectorsPresent()) {
+    t.skip('conformance vectors absent');
+    return;
+  }
   await t.test('x-jussi-params is compact ASCII-only JSON of the URN params (item 8)', () => {
     for (const c of conformanceFile<UrnCase[]>('urn_cases.json')) {
       if (c.error !== undefined || c.params_absent === true) continue;

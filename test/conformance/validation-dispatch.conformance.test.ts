@@ -10,11 +10,11 @@ import { parseBodyText } from '@jussi/proxy/jsonrpc/parse';
 import { parseUrn } from '@jussi/proxy/jsonrpc/urn';
 import { resolveItem } from '@jussi/proxy/routing/resolve';
 import { buildRoutingTable, type RoutingTable } from '@jussi/proxy/routing/routing-table';
-import { startFakeUpstream, waitFor, type FakeRequest, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
 import { startTestProxy, type TestProxy } from '../support/proxy.js';
 import { conformanceConfigPath } from '../support/repo.js';
-import { isRecord, matchesExpected, subsetOf } from './compare.js';
-import { PASS, all, defineSuite, fail, runConformance, type Outcome } from './harness.js';
+import { isRecord, matchesExpected, stableAnswer, subsetOf } from './compare.js';
+import { PASS, all, defineSuite, differs, fail, runConformance, type Outcome } from './harness.js';
 
 interface DispatchCall {
   readonly upstream_url: string;
@@ -63,30 +63,24 @@ async function checkCase(c: ValidationCase, proxy: TestProxy, up: FakeUpstream, 
   } catch {
     json = undefined;
   }
+  // The proxy answers after every upstream call it makes has been received: nothing comes later.
+  const seen = up.requests.slice(before);
   if (!c.valid) {
     const errorId = res.headers.get('x-jussi-error-id');
     const checks: Outcome[] = [];
-    if (res.status !== c.expected_http_status) checks.push(fail(`HTTP ${res.status}, expected ${c.expected_http_status}`));
+    if (res.status !== c.expected_http_status) checks.push(differs('status', res.status, `HTTP ${res.status}, expected ${c.expected_http_status}`));
     const d = matchesExpected(c.expected_response, json, errorId);
-    if (d !== null) checks.push(fail(`body ${d}: ${text.slice(0, 400)}`));
-    for (const h of c.expected_headers_present ?? []) if (res.headers.get(h) === null) checks.push(fail(`header ${h} missing`));
-    if (up.requests.length !== before) checks.push(fail('a rejected body reached the upstream'));
+    if (d !== null) checks.push(differs('body', stableAnswer(json) ?? text, `body ${d}: ${text.slice(0, 400)}`));
+    for (const h of c.expected_headers_present ?? []) if (res.headers.get(h) === null) checks.push(differs(`header ${h}`, null, `header ${h} missing`));
+    if (seen.length > 0) checks.push(differs('upstream calls', seen.length, 'a rejected body reached the upstream'));
     return all(...checks);
   }
   const calls = c.dispatch?.calls ?? [];
-  if (res.status !== 200 && res.status !== 204) return fail(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+  if (res.status !== 200 && res.status !== 204) return differs('status', res.status, `HTTP ${res.status}: ${text.slice(0, 300)}`);
   const answers = Array.isArray(json) ? json : json === undefined ? [] : [json];
   const errors = answers.filter((a) => isRecord(a) && a['error'] !== undefined);
-  if (errors.length > 0) return fail(`accepted body answered with errors: ${JSON.stringify(errors).slice(0, 400)}`);
-  let seen: FakeRequest[] = [];
-  try {
-    await waitFor(() => {
-      seen = up.requests.slice(before);
-      return seen.length >= calls.length;
-    }, { timeoutMs: 10_000 });
-  } catch {
-    return fail(`upstream received ${seen.length} calls, expected ${calls.length}`);
-  }
+  if (errors.length > 0) return differs('body', stableAnswer(json), `accepted body answered with errors: ${JSON.stringify(errors).slice(0, 400)}`);
+  if (seen.length !== calls.length) return differs('upstream calls', seen.length, `upstream received ${seen.length} calls, expected ${calls.length}`);
   const remaining = [...seen];
   for (const call of calls) {
     const { id: _id, ...expected } = call.upstream_request;
@@ -100,7 +94,7 @@ async function checkCase(c: ValidationCase, proxy: TestProxy, up: FakeUpstream, 
   }
   const timeouts = timeoutsOf(c.body, table);
   const expectedTimeouts = calls.map((call) => call.timeout);
-  if (JSON.stringify(timeouts) !== JSON.stringify(expectedTimeouts)) return fail(`per-call timeouts ${JSON.stringify(timeouts)}, expected ${JSON.stringify(expectedTimeouts)}`);
+  if (JSON.stringify(timeouts) !== JSON.stringify(expectedTimeouts)) return differs('timeouts', timeouts, `per-call timeouts ${JSON.stringify(timeouts)}, expected ${JSON.stringify(expectedTimeouts)}`);
   return PASS;
 }
 

@@ -21,8 +21,14 @@ export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 export const sharedDir = join(repoRoot, '..', 'shared');
 export const conformanceDir = join(sharedDir, 'conformance', 'jussi');
 
-export function conformanceAvailable(): boolean {
-  return existsSync(join(conformanceDir, 'README.md'));
+/**
+ * True when jussi's vectors are at `dir`. Under CI (`CI=true`) their absence throws instead: CI
+ * lays ../shared beside the clone, so a missing copy would let the suites pass on nothing.
+ */
+export function conformanceAvailable(dir = conformanceDir, ci = process.env['CI'] === 'true'): boolean {
+  if (existsSync(join(dir, 'README.md'))) return true;
+  if (ci) throw new Error(`conformance vectors absent (${dir}): under CI (CI=true) they must be there`);
+  return false;
 }
 
 export function readJson<T>(path: string): T {

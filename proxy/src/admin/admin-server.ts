@@ -7,6 +7,9 @@ import type { AdminSettings } from '../config/settings.js';
 import { writeReply, type HttpReply } from '../http/reply.js';
 import type { StateReport } from './state-report.js';
 
+/** Every admin route takes these methods. */
+const ADMIN_METHODS = 'GET, HEAD';
+
 export interface AdminProvider {
   /** Only called when Prometheus is enabled. */
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -30,7 +33,7 @@ export async function startAdminServer(settings: AdminSettings, provider: AdminP
       else res.destroy();
     };
     if (method !== 'GET' && method !== 'HEAD') {
-      write({ ...jsonReply(405, { error: `method ${method} not allowed; use GET` }), headers: { 'content-type': 'application/json', allow: 'GET, HEAD' } });
+      write({ ...jsonReply(405, { error: `method ${method} not allowed on ${path}; use ${ADMIN_METHODS}` }), headers: { 'content-type': 'application/json', allow: ADMIN_METHODS } });
       return;
     }
     try {

@@ -21,7 +21,7 @@ export function httpErrorFor(kind: HttpErrorKind, context: HttpErrorContext): Rp
     case 'NotFound':
       return rpcError('NotFound', { path: context.path }, 'JSON-RPC requests go to POST /; probes are /health, /health/live and /health/ready');
     case 'MethodNotAllowed':
-      return rpcError('MethodNotAllowed', { method: context.method, path: context.path });
+      return rpcError('MethodNotAllowed', { method: context.method, path: context.path, allowed: context.allowed ?? 'POST' });
     case 'PayloadTooLarge':
       return rpcError('PayloadTooLarge', { limit: context.limit }, `the body is larger than JUSSI_REQUEST_MAX_SIZE (${context.limit} bytes)`);
     case 'InternalError':

@@ -17,6 +17,8 @@ export interface HttpErrorContext {
   readonly method: string;
   readonly path: string;
   readonly limit: number;
+  /** The methods the path takes (`Allow`), for a 405. */
+  readonly allowed?: string;
   readonly cause?: unknown;
 }
 
@@ -29,6 +31,8 @@ export interface TrafficRoutes {
 }
 
 const HEALTH_PATHS = new Set(['/health', '/health/live', '/health/ready']);
+const RPC_METHODS = 'POST';
+const PROBE_METHODS = 'GET, HEAD';
 
 export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes): FastifyInstance {
   const app = Fastify({
@@ -66,15 +70,16 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
     if (r === null) return send(reply, routes.httpError('NotFound', request.headers, context(request, settings)));
     return send(reply, r);
   };
-  for (const path of HEALTH_PATHS) app.route({ method: ['GET', 'HEAD'], url: path, handler: healthHandler });
-  if (settings.monitorRoute) app.route({ method: ['GET', 'HEAD'], url: '/monitor', handler: healthHandler });
+  // Each path and the methods it takes: the routes, and the 405 (its message and `Allow`) of any other method.
+  const probePaths = [...HEALTH_PATHS, ...(settings.monitorRoute ? ['/monitor'] : [])];
+  for (const path of probePaths) app.route({ method: ['GET', 'HEAD'], url: path, handler: healthHandler });
+  const allowedMethods = new Map<string, string>([['/', RPC_METHODS], ...probePaths.map((p): [string, string] => [p, PROBE_METHODS])]);
 
-  const knownPaths = new Set(['/', ...HEALTH_PATHS, ...(settings.monitorRoute ? ['/monitor'] : [])]);
   app.setNotFoundHandler(async (request, reply) => {
-    const path = pathOf(request.url);
-    const kind: HttpErrorKind = knownPaths.has(path) ? 'MethodNotAllowed' : 'NotFound';
-    const r = routes.httpError(kind, request.headers, context(request, settings));
-    return send(reply, r, kind === 'MethodNotAllowed' ? ['allow', path === '/' ? 'POST' : 'GET, HEAD'] : undefined);
+    const allowed = allowedMethods.get(pathOf(request.url));
+    if (allowed === undefined) return send(reply, routes.httpError('NotFound', request.headers, context(request, settings)));
+    const r = routes.httpError('MethodNotAllowed', request.headers, { ...context(request, settings), allowed });
+    return send(reply, r, ['allow', allowed]);
   });
 
   app.setErrorHandler(async (error, request, reply) => {

@@ -62,7 +62,7 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorKind, ErrorDefinition>> = {
   CustomJsonOpLength: { code: 1800, template: 'Custom JSON operation size limit of {size_limit} exceeded', origin: 'jussi' },
   // HTTP-level errors (ARCHITECTURE item 9): JSON-RPC bodies on 404/405/413.
   NotFound: { code: -32601, template: 'Not found: {path}', origin: 'ours' },
-  MethodNotAllowed: { code: -32600, template: 'Method {method} not allowed on {path}; use POST', origin: 'ours' },
+  MethodNotAllowed: { code: -32600, template: 'Method {method} not allowed on {path}; use {allowed}', origin: 'ours' },
   PayloadTooLarge: { code: -32600, template: 'Request body exceeds {limit} bytes', origin: 'ours' },
 };
 

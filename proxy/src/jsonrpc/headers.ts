@@ -2,6 +2,7 @@
 // validation: printable ASCII only, anything else written `\u` plus four hex digits, bounded length.
 // `x-jussi-params` is compact JSON rather than jussi's Python repr (ARCHITECTURE item 8).
 import { randomFillSync } from 'node:crypto';
+import { maxHeaderSize } from 'node:http';
 import type { Urn } from './types.js';
 
 /** jussi's rendering of an absent api or params. */
@@ -16,6 +17,14 @@ const HEX = '0123456789abcdef';
 const PRINTABLE_REQUEST_ID = /^[\x21-\x7e]+$/;
 /** Anything but printable ASCII, or a backslash: such text needs escaping. */
 const NEEDS_ESCAPING = /[^\x20-\x5b\x5d-\x7e]/;
+/** Anything but printable ASCII. */
+const NOT_PRINTABLE = /[^\x20-\x7e]/;
+/**
+ * Bytes of an answer's head that the caller of `cacheHitRoom` does not count: the status line,
+ * `Date`, `Connection`, `Keep-Alive`, `Content-Type`, `Content-Length`, `x-jussi-response-time`
+ * and the `x-jussi-cache-hit` name (about 250 bytes; the rest is margin).
+ */
+const UNCOUNTED_HEAD_BYTES = 512;
 
 // A type alias (not an interface) so a value fits `Record<string, string>` and can be extended in place.
 export type UrnHeaders = {
@@ -83,6 +92,34 @@ export function paramsHeader(paramsText: string, max = MAX_URN_HEADER_LENGTH): s
     }
   }
   return cut(out, max);
+}
+
+/**
+ * `x-jussi-cache-hit` of a single cache hit: the cache key as stored, jussi's spelling kept (`\/`
+ * and every other escape of its params text), with characters outside printable ASCII written
+ * `\u` plus four hex digits (jussi sends raw UTF-8, which clients read as Latin-1). Cut, ending in
+ * `...`, only when longer than `max` characters (see `cacheHitRoom`).
+ */
+export function cacheHitHeader(key: string, max = Number.POSITIVE_INFINITY): string {
+  if (!NOT_PRINTABLE.test(key)) return cut(key, max);
+  let out = '';
+  for (let i = 0; i < key.length && out.length <= max; i += 1) {
+    const c = key.charCodeAt(i);
+    out += isPrintableAscii(c) ? key[i] : unicodeEscape(c);
+  }
+  return cut(out, max);
+}
+
+/**
+ * How long `x-jussi-cache-hit` may be so that the answer's whole head stays within the server's
+ * header limit (Node's `--max-http-header-size`, 16 KiB by default): a client with the same limit
+ * as the server (Node's fetch and http, for one) can read every answer. `headers` are the other
+ * headers the caller sets; `uncounted` the characters of any it sets later.
+ */
+export function cacheHitRoom(headers: Readonly<Record<string, string>>, uncounted: number): number {
+  let used = UNCOUNTED_HEAD_BYTES + uncounted;
+  for (const name in headers) used += name.length + (headers[name] as string).length + 4; // ': ' and CRLF
+  return Math.max(maxHeaderSize - used, ELLIPSIS.length);
 }
 
 /** The four `x-jussi-*` headers of a single request's final URN. */

@@ -12,7 +12,7 @@ import type { Singleflight } from '../cache/singleflight.js';
 import type { CacheHit } from '../cache/types.js';
 import type { Settings } from '../config/settings.js';
 import { rpcError, type RpcError } from '../jsonrpc/errors.js';
-import { headerText, paramsHeader, requestIdFrom, urnHeaders } from '../jsonrpc/headers.js';
+import { cacheHitHeader, cacheHitRoom, requestIdFrom, urnHeaders } from '../jsonrpc/headers.js';
 import type { ItemResult } from '../jsonrpc/items.js';
 import { parseBody } from '../jsonrpc/parse.js';
 import type { Urn } from '../jsonrpc/types.js';
@@ -129,7 +129,7 @@ export class Pipeline implements RpcHandler {
     this.tagSpan(state.span, plan);
     if (plan.kind === 'rejected') {
       this.finishItem(plan.labels, 'single', false, state);
-      const extra = plan.urn === null ? {} : urnHeaders(plan.urn);
+      const extra = plan.urn !== null && plan.routed ? urnHeaders(plan.urn) : {};
       const reply = this.wholeError(state, plan.idText, plan.error, 200, extra, plan);
       // A notification gets no response object, even when it fails (JSON-RPC 2.0 §4.1).
       return plan.notification ? { ...reply, statusCode: 204, body: null } : reply;
@@ -140,7 +140,11 @@ export class Pipeline implements RpcHandler {
     const ok = this.succeeded(outcome, state);
     this.finishItem(plan.labels, 'single', ok, state);
     const headers: Record<string, string> = urnHeaders(plan.resolved.urn);
-    if (outcome.kind === 'hit') headers['x-jussi-cache-hit'] = cacheHitHeader(plan.resolved.urn);
+    if (outcome.kind === 'hit') {
+      // reply() adds the request id and the trace id: count them too (name, ': ', CRLF).
+      const later = 24 + state.requestId.length + (state.amznTraceId === undefined ? 0 : 21 + state.amznTraceId.length);
+      headers['x-jussi-cache-hit'] = cacheHitHeader(plan.resolved.urn.key, cacheHitRoom(headers, later));
+    }
     if (this.deps.telemetry.tracer.enabled) state.span.setAttribute(SpanAttribute.cacheHit, outcome.kind === 'hit');
     const formatSpan = this.deps.telemetry.tracer.enabled ? this.deps.telemetry.tracer.startChild(state.span, SpanName.responseFormat) : null;
     const text = this.itemText(plan.idText, outcome, state, headers);
@@ -366,11 +370,4 @@ function elapsedMs(state: RequestState): number {
 
 function urnLogFields(urn: Urn): LogFields {
   return urn.api === undefined ? { namespace: urn.namespace, method: urn.method } : { namespace: urn.namespace, api: urn.api, method: urn.method };
-}
-
-/** `x-jussi-cache-hit` for a single hit: the URN, as a valid header value. */
-function cacheHitHeader(urn: Urn): string {
-  const head = urn.api === undefined ? `${urn.namespace}.${urn.method}` : `${urn.namespace}.${urn.api}.${urn.method}`;
-  const name = headerText(head);
-  return urn.paramsText === undefined ? name : `${name}.params=${paramsHeader(urn.paramsText)}`;
 }

@@ -39,8 +39,13 @@ export interface RejectedItem {
   readonly idText: string;
   readonly notification: boolean;
   readonly error: RpcError;
-  /** The final URN when it got that far (x-jussi-* headers of a single request). */
+  /** The URN when it got that far (logs and metric labels). */
   readonly urn: Urn | null;
+  /**
+   * The request was routed (jussi had built its request object): only then does a single
+   * request's error answer carry the x-jussi-* URN headers, as in jussi.
+   */
+  readonly routed: boolean;
   readonly labels: MethodLabels;
 }
 
@@ -48,22 +53,23 @@ export type ItemPlan = PlannedItem | RejectedItem;
 
 export function planItem(result: ItemResult, snapshot: RuntimeSnapshot, labeler: MethodLabeler): ItemPlan {
   if (!result.ok) {
-    return { kind: 'rejected', index: result.index, idText: result.idText, notification: false, error: result.error, urn: null, labels: UNPARSED_LABELS };
+    return { kind: 'rejected', index: result.index, idText: result.idText, notification: false, error: result.error, urn: null, routed: false, labels: UNPARSED_LABELS };
   }
-  const reject = (error: RpcError, urn: Urn | null): RejectedItem => ({
+  const reject = (error: RpcError, urn: Urn | null, routed = true): RejectedItem => ({
     kind: 'rejected',
     index: result.index,
     idText: result.idText,
     notification: result.notification,
     error,
     urn,
+    routed: urn !== null && routed,
     labels: urn === null ? UNPARSED_LABELS : labeler.labels(urn),
   });
 
   const parsed = parseUrn(result);
   if (!parsed.ok) return reject(invalidRequestFrom(parsed.error), null);
   const resolved = resolveItem(snapshot.routing, result.request, result.params, parsed.urn);
-  if (!resolved.ok) return reject(resolved.error, parsed.urn);
+  if (!resolved.ok) return reject(resolved.error, parsed.urn, false);
   const { urn, route } = resolved.item;
   const limited = checkItemLimits(urn, snapshot.limits);
   if (limited !== null) return reject(limited, urn);

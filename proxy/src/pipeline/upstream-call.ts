@@ -1,5 +1,5 @@
 // Stage 3 of an item that missed the cache: one upstream call under the item's own timeout, and
-// the answer checked. Empty, non-JSON and non-object bodies become 1100 with the reason; an
+// the answer checked. Empty, non-JSON and non-object bodies become 1100 in jussi's words; an
 // upstream JSON-RPC error object passes through untouched; a transport failure becomes the
 // error jussi sends (1000/1050 on timeout, -32603 otherwise) with a reason naming the upstream.
 
@@ -76,9 +76,8 @@ export function checkAnswer(status: number, body: string, json: unknown, url: st
     if (body.trim() === '') return { ok: false, error: upstreamResponseError(`upstream returned empty body with HTTP ${status}`, url) };
     try {
       answer = JSON.parse(body);
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      return { ok: false, error: upstreamResponseError(`upstream returned invalid JSON: ${detail}`, url) };
+    } catch {
+      return { ok: false, error: invalidJsonError(status, body, url) };
     }
   }
   if (!isJsonObject(answer)) {
@@ -86,6 +85,24 @@ export function checkAnswer(status: number, body: string, json: unknown, url: st
     return { ok: false, error: upstreamResponseError(`upstream returned ${what}, not a JSON-RPC response object`, url) };
   }
   return { ok: true, text: body, answer, url };
+}
+
+/** How much of a body that is not JSON the reason quotes. */
+const QUOTED_BODY_CHARS = 32;
+
+/**
+ * jussi's 1100 `Upstream response error: upstream returned invalid JSON: ...`, ending in a short
+ * description of ours instead of the JSON parser's wording (which changes between Node versions
+ * and quotes the body); the reason adds the status, the size and the start of the body.
+ */
+function invalidJsonError(status: number, body: string, url: string): RpcError {
+  const start = body.trimStart();
+  const first = start.charCodeAt(0);
+  const what = first === 0x3c ? 'an HTML or XML page' : first === 0x7b || first === 0x5b ? 'malformed or truncated JSON' : 'text that is not JSON';
+  const reason = `upstream returned invalid JSON: ${what}`;
+  const quoted = start.length > QUOTED_BODY_CHARS ? `${JSON.stringify(start.slice(0, QUOTED_BODY_CHARS))}...` : JSON.stringify(start);
+  const detail = `HTTP ${status}, ${Buffer.byteLength(body)} bytes starting ${quoted}`;
+  return rpcError('UpstreamResponse', { reason }, `${reason} (upstream ${url}: ${detail})`);
 }
 
 function upstreamResponseError(reason: string, url: string): RpcError {

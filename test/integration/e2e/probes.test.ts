@@ -55,6 +55,12 @@ describe('probes', () => {
 
       const head = await fetch(`${base}/health/ready`, { method: 'HEAD' });
       assert.equal(head.status, 200, `${where}: HEAD works for probes`);
+
+      // Another method: 405 naming the methods the probe takes.
+      const post = await fetch(`${base}/health`, { method: 'POST', body: '{}' });
+      assert.equal(post.status, 405, where);
+      assert.equal(post.headers.get('allow'), 'GET, HEAD', where);
+      assert.match(await post.text(), /POST not allowed on \/health; use GET, HEAD/, where);
     }
   });
 

@@ -67,14 +67,24 @@ describe('failures', () => {
     http.on({ method: 'fast.empty' }, () => ({ status: 502, body: '' }));
     http.on({ method: 'fast.html' }, () => ({ status: 502, body: '<html>bad gateway</html>' }));
     http.on({ method: 'fast.array' }, () => ({ body: '[1,2]' }));
+    http.on({ method: 'fast.cut' }, () => ({ body: '{"jsonrpc":"2.0","id":1,"result":{"a"' }));
+    http.on({ method: 'fast.text' }, () => ({ body: 'NaN' }));
     const empty = (await rpc(proxy.url, { jsonrpc: '2.0', id: 1, method: 'fast.empty' })).json as RpcAnswer;
     assert.equal(empty.error?.code, 1100);
     assert.equal(empty.error?.message, 'Upstream response error: upstream returned empty body with HTTP 502');
     const html = (await rpc(proxy.url, { jsonrpc: '2.0', id: 2, method: 'fast.html' })).json as RpcAnswer;
     assert.equal(html.error?.code, 1100);
-    assert.match(html.error?.message ?? '', /^Upstream response error: upstream returned invalid JSON: /);
+    // jussi's message shape with a short description of ours: never the JSON parser's own text.
+    assert.equal(html.error?.message, 'Upstream response error: upstream returned invalid JSON: an HTML or XML page');
+    assert.match(html.error?.data?.reason ?? '', /HTTP 502, 24 bytes starting "<html>bad gateway<\/html>"/);
+    const cut = (await rpc(proxy.url, { jsonrpc: '2.0', id: 4, method: 'fast.cut' })).json as RpcAnswer;
+    assert.equal(cut.error?.message, 'Upstream response error: upstream returned invalid JSON: malformed or truncated JSON');
+    assert.ok((cut.error?.data?.reason ?? '').endsWith(`: HTTP 200, 37 bytes starting ${JSON.stringify('{"jsonrpc":"2.0","id":1,"result"')}...)`), cut.error?.data?.reason);
+    const text = (await rpc(proxy.url, { jsonrpc: '2.0', id: 5, method: 'fast.text' })).json as RpcAnswer;
+    assert.equal(text.error?.message, 'Upstream response error: upstream returned invalid JSON: text that is not JSON');
     const array = (await rpc(proxy.url, { jsonrpc: '2.0', id: 3, method: 'fast.array' })).json as RpcAnswer;
     assert.equal(array.error?.code, 1100);
+    assert.equal(array.error?.message, 'Upstream response error: upstream returned an array, not a JSON-RPC response object');
     assert.equal(array.id, 3);
   });
 
@@ -135,9 +145,16 @@ describe('failures', () => {
     const wrongMethod = await fetch(`${proxy.url}/`);
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get('allow'), 'POST');
-    assert.equal(((await wrongMethod.json()) as RpcAnswer).error?.code, -32600);
-    const put = await fetch(`${proxy.url}/health`, { method: 'PUT' });
-    assert.equal(put.status, 405);
+    const wrongBody = (await wrongMethod.json()) as RpcAnswer;
+    assert.equal(wrongBody.error?.code, -32600);
+    assert.equal(wrongBody.error?.message, 'Method GET not allowed on /; use POST');
+    // Each route's 405 names the methods that route takes, in the message and in Allow.
+    for (const [method, path] of [['POST', '/health'], ['PUT', '/health'], ['POST', '/health/ready'], ['DELETE', '/health/live']] as const) {
+      const res = await fetch(`${proxy.url}${path}`, { method, body: method === 'DELETE' ? undefined : '{}' });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.get('allow'), 'GET, HEAD');
+      assert.equal(((await res.json()) as RpcAnswer).error?.message, `Method ${method} not allowed on ${path}; use GET, HEAD`);
+    }
   });
 
   it('answers garbage, invalid UTF-8, empty and deeply nested bodies with clear errors', async () => {

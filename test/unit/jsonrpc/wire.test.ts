@@ -33,7 +33,7 @@ describe('error answers for every kind in the catalogue (reference §11)', () =>
     ['AccountHistoryLimit', { limit: 100, your_limit: 1000 }, 'Account History request exceeded limit. The max limit is 100. Your limit is 1000'],
     ['CustomJsonOpLength', { size_limit: 8192 }, 'Custom JSON operation size limit of 8192 exceeded'],
     ['NotFound', { path: '/x' }, 'Not found: /x'],
-    ['MethodNotAllowed', { method: 'GET', path: '/' }, 'Method GET not allowed on /; use POST'],
+    ['MethodNotAllowed', { method: 'GET', path: '/', allowed: 'POST' }, 'Method GET not allowed on /; use POST'],
     ['PayloadTooLarge', { limit: 262144 }, 'Request body exceeds 262144 bytes'],
   ];
 
