@@ -306,8 +306,8 @@ describe('cache through the proxy with a real Redis', () => {
     const single = await send('get_content', params, 'mine');
     assert.equal(single.id, 'mine');
     assert.deepEqual(single.result, result);
-    // x-jussi-cache-hit names the URN, as an ASCII-only header value.
-    assert.match(single.cacheHit ?? '', /^appbase\.condenser_api\.get_content\.params=\["alice","h\\u00e9llo/);
+    // x-jussi-cache-hit is the key as stored (`\/` kept), non-ASCII written as \u escapes.
+    assert.equal(single.cacheHit, 'appbase.condenser_api.get_content.params=["alice","h\\u00e9llo\\/w\\u00f6rld"]');
 
     // And through a batch (one MGET), memory emptied first so Redis answers.
     const params2 = ['bob', 'from-jussi'];
@@ -322,6 +322,27 @@ describe('cache through the proxy with a real Redis', () => {
     );
     assert.equal(res.headers.get('x-jussi-cache-hit'), 'batch');
     assert.equal(upstreamCalls('get_content', params) + upstreamCalls('get_content', params2), 0, 'nothing went upstream');
+  });
+
+  it('keys float params as jussi does (ujson spelling), so either side serves what the other wrote', async () => {
+    // jussi: ujson.loads then ujson.dumps -> [1000.0,1e-7,10.5]; the same spelling goes upstream.
+    const k = 'appbase.condenser_api.get_content.params=["alice",1000.0,1e-7,10.5]';
+    const first = await rpc(proxy.url, '{"jsonrpc":"2.0","id":1,"method":"condenser_api.get_content","params":["alice",1E3,1e-7,10.50]}');
+    assert.equal(first.headers.get('x-jussi-params'), '["alice",1000.0,1e-7,10.5]');
+    const sent = up.received({ method: 'condenser_api.get_content' }).at(-1);
+    assert.ok(sent?.body.includes('"params":["alice",1000.0,1e-7,10.5]'), sent?.body);
+    await waitForKey(redis, k);
+    // Another spelling of the same values is the same key: a hit, named exactly.
+    const second = await rpc(proxy.url, '{"jsonrpc":"2.0","id":2,"method":"condenser_api.get_content","params":["alice",1000.0,1.0e-7,10.5]}');
+    assert.equal(second.headers.get('x-jussi-cache-hit'), k);
+    assert.deepEqual(asAnswer(second.json).id, 2);
+
+    // A value jussi wrote under its key for [1e-5] is served for a client that spells it 0.00001.
+    const jussiKey = 'appbase.condenser_api.get_content.params=["bob",1e-5]';
+    await redis.command('SET', jussiKey, jussiValue({ id: 1, jsonrpc: '2.0', result: { author: 'bob' } }), 'EX', 60);
+    const fromJussi = await rpc(proxy.url, '{"jsonrpc":"2.0","id":3,"method":"condenser_api.get_content","params":["bob",0.00001]}');
+    assert.deepEqual(asAnswer(fromJussi.json).result, { author: 'bob' });
+    assert.equal(fromJussi.headers.get('x-jussi-cache-hit'), jussiKey);
   });
 
   it('writes values jussi can read: a zlib stream (level 6) of {"id","jsonrpc":"2.0","result"}', async () => {

@@ -1,6 +1,7 @@
 // The proxy's request path over real sockets, against fake HTTP and WebSocket upstreams:
 // routing, ids, headers, batches, translation, notifications, caching and merging.
 import assert from 'node:assert/strict';
+import { maxHeaderSize } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream/index.js';
 import { rpc, startTestProxy, type TestProxy } from '../../support/proxy.js';
@@ -232,6 +233,48 @@ describe('request path', () => {
     const err = (history.json as RpcAnswer).error;
     assert.equal(err?.code, 1701);
     assert.equal(err?.message, 'Account History request exceeded limit. The max limit is 100. Your limit is 1000');
+    // A routed request over a limit still carries its URN headers, as in jussi.
+    assert.equal(history.headers.get('x-jussi-namespace'), 'appbase');
+    assert.equal(history.headers.get('x-jussi-params'), '["a",-1,1000]');
+  });
+
+  it('sends no x-jussi-* URN headers when the request could not be routed', async () => {
+    for (const method of ['nope.nothing', 'a.b.c.d']) {
+      const res = await rpc(proxy.url, { jsonrpc: '2.0', id: 1, method, params: [] });
+      assert.equal((res.json as RpcAnswer).error?.code, -32600, method);
+      for (const h of ['x-jussi-namespace', 'x-jussi-api', 'x-jussi-method', 'x-jussi-params']) assert.equal(res.headers.get(h), null, `${method}: ${h}`);
+      assert.ok(res.headers.get('x-jussi-error-id'), method);
+      assert.ok(res.headers.get('x-jussi-request-id'), method);
+    }
+  });
+
+  it('x-jussi-cache-hit carries the key as stored, however long, within the header limit', async () => {
+    http.reset();
+    http.on({ method: 'condenser_api.get_state' }, (r) => ({ result: { path: r.params } }));
+    /** Asks twice; the second answer is a hit once the write (after the first reply) has landed. */
+    const hit = async (params: unknown[]): Promise<string | null> => {
+      const body = { jsonrpc: '2.0', id: 1, method: 'condenser_api.get_state', params };
+      await rpc(proxy.url, body);
+      let res = await rpc(proxy.url, body);
+      for (let i = 0; i < 50 && res.headers.get('x-jussi-cache-hit') === null; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        res = await rpc(proxy.url, body);
+      }
+      assert.equal(res.status, 200);
+      return res.headers.get('x-jussi-cache-hit');
+    };
+    // jussi's escaping kept: the key has `\/`, and so does the header.
+    assert.equal(await hit(['/@layz3r']), 'appbase.condenser_api.get_state.params=["\\/@layz3r"]');
+    assert.equal(await hit(['/@é']), 'appbase.condenser_api.get_state.params=["\\/@\\u00e9"]');
+    const long = 'x'.repeat(3000);
+    assert.equal(await hit([long]), `appbase.condenser_api.get_state.params=["${long}"]`, 'no 1,024 cut');
+    // A key the header limit cannot hold is cut, ending in ...; the answer stays readable by a
+    // client with Node's default header limit (fetch here).
+    const huge = 'y'.repeat(20_000);
+    const cut = await hit([huge]);
+    assert.ok(cut !== null && cut.endsWith('...') && cut.startsWith('appbase.condenser_api.get_state.params=["yyy'), cut?.slice(0, 80));
+    assert.ok(cut.length > 8000 && cut.length < maxHeaderSize, `${cut.length}`);
+    http.reset();
   });
 
   it('routes to a WebSocket upstream by prefix', async () => {

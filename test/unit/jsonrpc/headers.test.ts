@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { validateHeaderValue } from 'node:http';
+import { maxHeaderSize, validateHeaderValue } from 'node:http';
 import { describe, it } from 'node:test';
 import {
   EMPTY_HEADER_VALUE,
   MAX_REQUEST_ID_LENGTH,
   MAX_URN_HEADER_LENGTH,
+  cacheHitHeader,
+  cacheHitRoom,
   generateRequestId,
   headerText,
   paramsHeader,
@@ -92,6 +94,41 @@ describe('x-jussi-* URN headers (reference §12, ARCHITECTURE item 8)', () => {
     }
     const headers = urnHeaders(buildUrn({ namespace: 'ns\n', api: 'a\u0000pi', method: 'm\u2028', params: ['\r'] }));
     for (const value of Object.values(headers)) assertHeaderValue(value);
+  });
+});
+
+describe('x-jussi-cache-hit (issue 12)', () => {
+  it('is the key as stored, jussi\'s escapes kept, non-ASCII written \\u', () => {
+    const table: Array<[string, string]> = [
+      ['appbase.condenser_api.get_state.params=["\\/@layz3r"]', 'appbase.condenser_api.get_state.params=["\\/@layz3r"]'],
+      ['namespace.api.method.params={"key":"又遲到 了分"}', 'namespace.api.method.params={"key":"\\u53c8\\u9072\\u5230 \\u4e86\\u5206"}'],
+      ['n.m.params=["😀\\n\\\\","\u007f"]', 'n.m.params=["\\ud83d\\ude00\\n\\\\","\\u007f"]'],
+      ['steemd.database_api.get_block.params=[1000.0,1e-7,10.5]', 'steemd.database_api.get_block.params=[1000.0,1e-7,10.5]'],
+      ['odd\\method.x', 'odd\\method.x'],
+    ];
+    for (const [key, header] of table) {
+      const value = cacheHitHeader(key);
+      assert.equal(value, header);
+      assert.doesNotThrow(() => validateHeaderValue('x-jussi-cache-hit', value));
+    }
+  });
+
+  it('is never cut at 1,024 characters; only beyond the room it is given, never inside an escape', () => {
+    const long = `a.b.params=["${'x'.repeat(5000)}"]`;
+    assert.equal(cacheHitHeader(long), long);
+    assert.equal(cacheHitHeader(long, 100), `${long.slice(0, 97)}...`);
+    for (let pad = 0; pad < 8; pad += 1) {
+      const value = cacheHitHeader(`a.b.params=["${'a'.repeat(pad)}${'é'.repeat(100)}"]`, 60);
+      assert.equal(value.length <= 60, true);
+      assert.doesNotMatch(value.slice(0, -3), /\\(u[0-9a-f]{0,3})?$/);
+    }
+  });
+
+  it('gets the room the server\'s header limit leaves after the other headers', () => {
+    const headers = { 'x-jussi-namespace': 'appbase', 'x-jussi-params': 'p'.repeat(1000) };
+    const room = cacheHitRoom(headers, 200);
+    assert.ok(room < maxHeaderSize - 1200 && room > maxHeaderSize - 2000, `${room}`);
+    assert.equal(cacheHitRoom({ big: 'x'.repeat(maxHeaderSize) }, 0), 3, 'never less than room for "..."');
   });
 });
 
