@@ -3,11 +3,11 @@
 // neither equal to its vector nor listed with exactly the values we produce, every listed case
 // that agrees with jussi, and every listed id that is not a case. Under CI, absent vectors fail.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { conformanceAvailable } from '../support/repo.js';
+import { conformanceAvailable, repoRoot } from '../support/repo.js';
 import { PASS, SUITE_NAMES, all, differs, expectEqual, fail, judge, listedCases, loadDeliberate, type DeliberateEntry, type Outcome } from './harness.js';
 
 /** ARCHITECTURE.md "Deliberate differences from jussi" has items 1 to 14. */
@@ -19,6 +19,15 @@ function isOurs(value: unknown): boolean {
 
 describe('deliberate-differences.json', () => {
   const entries = loadDeliberate();
+
+  it('every suite name belongs to a suite that a conformance test defines', () => {
+    const dir = join(repoRoot, 'test', 'conformance');
+    const sources = readdirSync(dir)
+      .filter((f) => f.endsWith('.conformance.test.ts'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    for (const name of SUITE_NAMES) assert.ok(sources.includes(`'${name}'`), `no conformance test defines ${name}`);
+  });
 
   it('names existing suites, an ARCHITECTURE item or an issue, and why', () => {
     for (const e of entries) {
