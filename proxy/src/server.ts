@@ -13,7 +13,9 @@ import type { Settings } from './config/settings.js';
 import type { ConfigDocumentText } from './config/sources/source.js';
 import { healthReply, type HealthFacts } from './admin/health.js';
 import type { StateReport, UpstreamReport } from './admin/state-report.js';
-import { httpErrorReply } from './http/error-replies.js';
+import { EdgeGate } from './edge/edge-gate.js';
+import { RedisBucketStore } from './edge/redis-bucket-store.js';
+import { authRefusedReply, httpErrorReply } from './http/error-replies.js';
 import { requestIdFrom } from './jsonrpc/headers.js';
 import type { HttpReply } from './http/reply.js';
 import { buildTrafficApp } from './http/traffic-app.js';
@@ -25,6 +27,7 @@ import type { UpstreamOutcome } from './pipeline/upstream-call.js';
 import { Runtime, type ApplyResult } from './runtime/runtime.js';
 import { StartupError } from './process/startup-error.js';
 import type { LoggerOptions } from './observability/logger.js';
+import { noopEdgeMetrics } from './observability/types.js';
 
 export interface ProxyOptions {
   /** Cluster worker id; undefined for a single process. */
@@ -56,6 +59,7 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
   let runtimeRef: Runtime | null = null;
   let cacheRef: TieredCacheGroup | null = null;
   let lirbRef: LirbTracker | null = null;
+  let edgeRef: EdgeGate | null = null;
   const observability = await startObservability(settings, {
     ...(options.worker === undefined ? {} : { worker: options.worker }),
     ...(options.version === undefined ? {} : { version: options.version }),
@@ -65,6 +69,7 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
       cache: () => cacheRef?.status() ?? null,
       lastIrreversibleBlockNum: () => lirbRef?.current() ?? null,
       configHash: () => runtimeRef?.current()?.hash ?? null,
+      rateLimits: () => edgeRef?.report() ?? null,
     },
   });
   const { telemetry } = observability;
@@ -89,6 +94,17 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
     logger,
   });
   lirbRef = lirb;
+
+  // Edge protection: shares the cache's Redis primary connection for the rate-limit buckets.
+  const primaryLink = cache.redisPrimaryLink();
+  const edge = new EdgeGate({
+    settings: settings.edge,
+    store: primaryLink === null ? null : new RedisBucketStore(primaryLink),
+    logger,
+    metrics: observability.metrics ?? noopEdgeMetrics,
+  });
+  edgeRef = edge;
+  runtime.onSwap((next) => edge.apply(next.config.edge ?? null));
 
   const rules = new RuleCounters();
   const pipeline = new Pipeline({
@@ -133,6 +149,13 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
       if (kind === 'InternalError') logger.error({ error: { type: 'HttpError', message: String(context.cause) } }, 'HTTP request could not be read');
       return httpErrorReply(kind, headers, context);
     },
+    edge: {
+      gate: edge,
+      refused: (refusal, headers) => {
+        metrics.requestError(refusal.error.code);
+        return authRefusedReply(refusal.error, refusal.challenge, headers);
+      },
+    },
   });
 
   const state = (): StateReport => {
@@ -164,6 +187,7 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
         }),
       ),
       cacheRules: rules.report(snapshot?.config.ttls.map((t) => t.prefix) ?? []),
+      rateLimits: edge.report(),
     };
   };
 
@@ -177,6 +201,7 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
       await app.listen({ host: settings.server.host, port: settings.server.port, backlog: settings.server.tcpBacklog });
       started = true;
       lirb.start();
+      edge.start();
       return (app.server.address() as AddressInfo).port;
     },
     applyConfig: (doc) => runtime.apply(doc),
@@ -198,6 +223,7 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
           clearTimeout(timer);
         }
         await lirb.stop();
+        await edge.close();
         await runtime.close(Math.min(graceMs, 5000));
         await cache.close();
         await observability.shutdown();

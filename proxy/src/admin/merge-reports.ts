@@ -4,7 +4,7 @@
 // state; readiness needs every expected worker ready.
 
 import type { RedisState } from '../cache/types.js';
-import type { CacheRuleReport, ReloadErrorReport, StateReport, UpstreamReport } from './state-report.js';
+import type { CacheRuleReport, RateLimitStateReport, ReloadErrorReport, StateReport, UpstreamReport } from './state-report.js';
 
 export interface PrimaryView {
   readonly expectedWorkers: number;
@@ -33,6 +33,19 @@ export function mergeStateReports(reports: readonly StateReport[], view: Primary
     lastIrreversibleBlockNum: lirbs.length === 0 ? null : Math.max(...lirbs),
     upstreams: mergeUpstreams(reports.flatMap((r) => r.upstreams)),
     cacheRules: mergeRules(reports.flatMap((r) => r.cacheRules)),
+    rateLimits: mergeRateLimits(reports.map((r) => r.rateLimits ?? null).filter((r): r is RateLimitStateReport => r !== null)),
+  };
+}
+
+/** Local if any worker limits locally (never hide a fallback); peers as the most any worker saw; counts add up. */
+function mergeRateLimits(all: readonly RateLimitStateReport[]): RateLimitStateReport | null {
+  if (all.length === 0) return null;
+  const limited: Record<string, number> = {};
+  for (const r of all) for (const [bucket, n] of Object.entries(r.limited)) limited[bucket] = (limited[bucket] ?? 0) + n;
+  return {
+    mode: all.some((r) => r.mode === 'local') ? 'local' : 'shared',
+    peers: Math.max(...all.map((r) => r.peers)),
+    limited,
   };
 }
 

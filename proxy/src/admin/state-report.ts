@@ -34,6 +34,16 @@ export interface ReloadErrorReport {
   readonly hash: string | null;
 }
 
+/** Rate limits of a proxy (absent or null while no bucket is configured). */
+export interface RateLimitStateReport {
+  /** `shared`: buckets live in Redis; `local`: each process limits at its share (Redis unusable). */
+  readonly mode: 'shared' | 'local';
+  /** Processes sharing each bucket. */
+  readonly peers: number;
+  /** Calls refused per bucket name since start. */
+  readonly limited: Readonly<Record<string, number>>;
+}
+
 export interface StateReport {
   readonly service: 'jussi';
   /** sha256 of the config document being served; null before the first valid one. */
@@ -48,4 +58,6 @@ export interface StateReport {
   readonly lastIrreversibleBlockNum: number | null;
   readonly upstreams: readonly UpstreamReport[];
   readonly cacheRules: readonly CacheRuleReport[];
+  /** Extension (edge protection): optional, so reports of older proxies still parse. */
+  readonly rateLimits?: RateLimitStateReport | null;
 }

@@ -254,6 +254,11 @@ export class TieredCacheGroup implements CacheGroup {
     while (this.writes.size > 0) await Promise.all([...this.writes]);
   }
 
+  /** The Redis primary's link, for other users of the same connection (shared rate-limit buckets). */
+  redisPrimaryLink(): RedisLink | null {
+    return this.redis?.primary ?? null;
+  }
+
   /** Whether Redis is configured at all. */
   get hasRedis(): boolean {
     return this.redis !== null;

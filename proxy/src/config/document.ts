@@ -2,6 +2,8 @@
 // is the contract between the operator (which renders it) and the proxy (which loads it); an
 // existing jussi config file is a valid document unchanged.
 
+import type { EdgeConfig } from './edge-config.js';
+
 /** `[prefix, value]` or `{"prefix": p, "<value key>": value}` (jussi takes the key before `prefix`). */
 export type RawEntry<V> = readonly [string, V] | Readonly<Record<string, unknown>>;
 
@@ -41,6 +43,8 @@ export interface RawLimits {
 export interface RawConfigDocument {
   readonly limits?: RawLimits;
   readonly upstreams: readonly RawUpstreamBlock[];
+  /** Extension: edge protection (see the end of this file). */
+  readonly edge?: RawEdge;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,6 +96,8 @@ export interface NormalisedConfig {
   readonly timeouts: readonly PrefixEntry<number>[];
   readonly limits: Limits;
   readonly warnings: readonly ConfigWarning[];
+  /** Extension: edge protection; null when the document has no `edge` member. */
+  readonly edge?: EdgeConfig | null;
   /** sha256 (hex) of the document text as loaded: what the proxy reports as its config hash. */
   readonly hash: string;
 }
@@ -99,3 +105,96 @@ export interface NormalisedConfig {
 export type ConfigResult =
   | { readonly ok: true; readonly config: NormalisedConfig }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+// ---------------------------------------------------------------------------------------------
+// Extension: edge protection for public endpoints (rate limits, CORS, security headers, API keys
+// and JWT). The document holds settings and references to key material (file paths, a JWKS
+// URL), never keys themselves. Absent `edge`: none of it runs, and a request pays nothing.
+
+/** What a rate-limit bucket is counted per. */
+export type RawBucketKey = 'client' | 'subject' | 'global';
+
+export interface RawRateLimitBucket {
+  /** Names the bucket in metrics (`jussi_rate_limited_total{bucket}`) and in error data. */
+  readonly name: string;
+  /** `client`: per client address; `subject`: per API key or token subject (the address when anonymous); `global`: one for all. */
+  readonly key: RawBucketKey;
+  /** `limit` calls every `period` seconds on average. */
+  readonly limit: number;
+  readonly period?: number;
+  /** Calls allowed at once after a quiet spell; default `limit`. */
+  readonly burst?: number;
+  /** Method prefixes (jussi URN prefixes) the bucket counts; absent: every method. */
+  readonly prefixes?: readonly string[];
+  /** Tiers the bucket applies to; absent: every tier. */
+  readonly tiers?: readonly string[];
+}
+
+export interface RawRateLimits {
+  readonly buckets: readonly RawRateLimitBucket[];
+}
+
+export interface RawCors {
+  /** Exact origins (`https://condenser.example`), wildcard subdomains (`https://*.example.com`), or `*`. */
+  readonly allowed_origins: readonly string[];
+  readonly allowed_methods?: readonly string[];
+  readonly allowed_headers?: readonly string[];
+  readonly expose_headers?: readonly string[];
+  /** Seconds a browser may cache a preflight answer. */
+  readonly max_age?: number;
+  readonly allow_credentials?: boolean;
+}
+
+export interface RawSecurityHeaders {
+  readonly enabled?: boolean;
+  /** Strict-Transport-Security max-age in seconds; 0 (default) sends none (set it only behind TLS). */
+  readonly hsts_max_age?: number;
+}
+
+export type RawAuthMode = 'off' | 'optional' | 'required';
+
+export interface RawApiKeys {
+  /** A file of `name tier key` lines (a mounted Secret); re-read when it changes. */
+  readonly file: string;
+}
+
+export type RawJwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+
+export interface RawJwt {
+  readonly algorithms: readonly RawJwtAlgorithm[];
+  readonly issuer?: string;
+  readonly audience?: string | readonly string[];
+  /** Keys for RS256/ES256 from a JWKS document, cached and refreshed on rotation. */
+  readonly jwks_url?: string;
+  /** A PEM public key (SPKI) file for RS256/ES256. */
+  readonly public_key_file?: string;
+  /** A file holding the HS256 shared secret. */
+  readonly secret_file?: string;
+  /** Seconds of clock skew tolerated on exp/nbf/iat; default 30. */
+  readonly clock_skew?: number;
+  /** Claim naming the caller's tier; default "tier". */
+  readonly tier_claim?: string;
+  /** Tier of a valid token without the tier claim; default "authenticated". */
+  readonly default_tier?: string;
+  /** Least seconds between two JWKS fetches (bounds the refresh rate); default 30. */
+  readonly jwks_cooldown?: number;
+  /** Seconds a fetched JWKS is used before it is fetched again; default 600. */
+  readonly jwks_max_age?: number;
+}
+
+export interface RawAuth {
+  readonly mode: RawAuthMode;
+  /** Tier of calls without credentials (mode optional); default "anonymous". */
+  readonly anonymous_tier?: string;
+  readonly api_keys?: RawApiKeys;
+  readonly jwt?: RawJwt;
+}
+
+export interface RawEdge {
+  /** CIDRs of proxies in front (load balancers, ingress) whose X-Forwarded-For is believed. */
+  readonly trusted_proxies?: readonly string[];
+  readonly rate_limits?: RawRateLimits;
+  readonly cors?: RawCors;
+  readonly security_headers?: RawSecurityHeaders;
+  readonly auth?: RawAuth;
+}

@@ -4,6 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { parseRedisUrl, redactRedisUrl } from '../cache/redis-url.js';
+import { cidrProblem } from './edge-config.js';
 import type { LogFormat, LogLevel, LogOutput, LogTimestampFormat, Settings } from './settings.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -160,11 +161,21 @@ export function readSettings(env: Env = process.env): SettingsResult {
   const otelEndpoint = r.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? r.raw('OTEL_EXPORTER_OTLP_ENDPOINT');
   const otelDisabled = r.bool('OTEL_SDK_DISABLED', false);
 
+  const workers = r.number('JUSSI_SERVER_WORKERS', availableParallelism(), { min: 1, max: 256, integer: true });
+  const trustedProxies = (r.raw('JUSSI_TRUSTED_PROXIES') ?? '').split(/[\s,]+/).filter((c) => c !== '');
+  for (const cidr of trustedProxies) {
+    const problem = cidrProblem(cidr);
+    if (problem !== null) r.fail('JUSSI_TRUSTED_PROXIES', cidr, problem);
+  }
+  const securityHeadersRaw = r.raw('JUSSI_SECURITY_HEADERS');
+  const apiKeysFile = r.optionalString('JUSSI_API_KEYS_FILE');
+  if (apiKeysFile !== null && !apiKeysFile.startsWith('/')) r.fail('JUSSI_API_KEYS_FILE', apiKeysFile, 'expected an absolute file path');
+
   const settings: Settings = {
     server: {
       host: r.string('JUSSI_SERVER_HOST', '0.0.0.0'),
       port: r.number('JUSSI_SERVER_PORT', 9000, { min: 0, max: 65535, integer: true }),
-      workers: r.number('JUSSI_SERVER_WORKERS', availableParallelism(), { min: 1, max: 256, integer: true }),
+      workers,
       tcpBacklog: r.number('JUSSI_SERVER_TCP_BACKLOG', 100, { min: 1, integer: true }),
       requestMaxSize: r.number('JUSSI_REQUEST_MAX_SIZE', 262144, { min: 1, integer: true }),
       requestReadTimeoutMs: r.secondsMs('JUSSI_REQUEST_READ_TIMEOUT', 5, 0.001),
@@ -231,6 +242,15 @@ export function readSettings(env: Env = process.env): SettingsResult {
     build: {
       sourceCommit: r.string('SOURCE_COMMIT', ''),
       dockerTag: r.string('DOCKER_TAG', ''),
+    },
+    edge: {
+      rateLimits: r.bool('JUSSI_RATE_LIMITS', true),
+      cors: r.bool('JUSSI_CORS', true),
+      securityHeaders: securityHeadersRaw === undefined ? null : r.bool('JUSSI_SECURITY_HEADERS', false),
+      authMode: r.raw('JUSSI_AUTH_MODE') === undefined ? null : r.choice('JUSSI_AUTH_MODE', 'off', ['off', 'optional', 'required'] as const),
+      trustedProxies,
+      apiKeysFile,
+      rateLimitPeers: r.number('JUSSI_RATE_LIMIT_PEERS', workers, { min: 1, max: 100_000, integer: true }),
     },
   };
   return r.errors.length === 0 ? { ok: true, settings } : { ok: false, errors: r.errors };

@@ -17,6 +17,7 @@ import type {
   RawLimits,
   RawUpstreamBlock,
 } from './document.js';
+import { normaliseEdge } from './edge-config.js';
 import { readEntry } from './entries.js';
 import { deadPrefixReason } from './prefix-check.js';
 import { describeValue, pointer } from './problems.js';
@@ -26,7 +27,7 @@ import { validateConfigSchema } from './schema.js';
 export const DEFAULT_ACCOUNT_HISTORY_LIMIT = 100;
 export const DEFAULT_CUSTOM_JSON_OP_LENGTH = 8192;
 
-const KNOWN_TOP = new Set(['limits', 'upstreams']);
+const KNOWN_TOP = new Set(['limits', 'upstreams', 'edge']);
 const KNOWN_BLOCK = new Set(['name', 'translate_to_appbase', 'urls', 'ttls', 'timeouts', 'retries', 'pool']);
 const KNOWN_LIMITS = new Set([
   'accounts_blacklist',
@@ -104,6 +105,7 @@ function normalise(doc: RawConfigDocument, hash: string): ConfigResult {
   });
 
   const limits = normaliseLimits(doc.limits, c);
+  const edge = doc.edge === undefined ? null : normaliseEdge(doc.edge, c);
   warnUnroutableTranslation(upstreams, urls.entries(), c);
 
   if (c.problems.length > 0) return { ok: false, problems: c.problems };
@@ -114,6 +116,7 @@ function normalise(doc: RawConfigDocument, hash: string): ConfigResult {
     timeouts: timeouts.entries(),
     limits,
     warnings: c.warnings,
+    edge,
     hash,
   };
   return { ok: true, config };

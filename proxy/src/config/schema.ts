@@ -7,6 +7,7 @@
 
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigProblem, RawConfigDocument } from './document.js';
+import { EDGE_SCHEMA } from './edge-schema.js';
 import { describeValue, escapePointer } from './problems.js';
 
 const prefix = { type: 'string', description: 'a prefix string such as "steemd.database_api.get_block"' } as const;
@@ -141,6 +142,8 @@ export const CONFIG_DOCUMENT_SCHEMA = {
         },
       },
     },
+    // Extension: edge protection (edge-schema.ts).
+    edge: EDGE_SCHEMA,
   },
 } as const;
 

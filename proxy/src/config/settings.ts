@@ -95,6 +95,27 @@ export interface TracingSettings {
   readonly serviceName: string;
 }
 
+/**
+ * Global switches of the edge protection (rate limits, CORS, security headers, auth) over what
+ * the config document's `edge` member says, and where key material is read from.
+ */
+export interface EdgeSettings {
+  /** JUSSI_RATE_LIMITS: false turns every rate limit off (an emergency switch). */
+  readonly rateLimits: boolean;
+  /** JUSSI_CORS: false answers no preflight and adds no CORS headers. */
+  readonly cors: boolean;
+  /** JUSSI_SECURITY_HEADERS: null follows the document. */
+  readonly securityHeaders: boolean | null;
+  /** JUSSI_AUTH_MODE: null follows the document (default off). */
+  readonly authMode: 'off' | 'optional' | 'required' | null;
+  /** JUSSI_TRUSTED_PROXIES: CIDRs added to the document's trusted_proxies. */
+  readonly trustedProxies: readonly string[];
+  /** JUSSI_API_KEYS_FILE: the key file when the document names none. */
+  readonly apiKeysFile: string | null;
+  /** JUSSI_RATE_LIMIT_PEERS: processes sharing each bucket until Redis tells (default: workers). */
+  readonly rateLimitPeers: number;
+}
+
 export interface BuildInfo {
   readonly sourceCommit: string;
   readonly dockerTag: string;
@@ -110,4 +131,5 @@ export interface Settings {
   readonly log: LogSettings;
   readonly tracing: TracingSettings;
   readonly build: BuildInfo;
+  readonly edge: EdgeSettings;
 }

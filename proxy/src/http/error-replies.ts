@@ -39,3 +39,19 @@ export function httpErrorReply(kind: HttpErrorKind, headers: IncomingHttpHeaders
     body,
   };
 }
+
+/** HTTP 401 with a JSON-RPC error body (1910 or 1911) and a `WWW-Authenticate` challenge. */
+export function authRefusedReply(error: RpcError, challenge: string, headers: IncomingHttpHeaders): HttpReply {
+  const requestId = requestIdFrom(headers['x-jussi-request-id']);
+  const errorId = newErrorId();
+  return {
+    statusCode: 401,
+    headers: {
+      'content-type': 'application/json',
+      'www-authenticate': challenge,
+      'x-jussi-request-id': requestId,
+      'x-jussi-error-id': errorId,
+    },
+    body: errorAnswer(NULL_ID, error, errorId, requestId),
+  };
+}

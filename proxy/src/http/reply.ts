@@ -11,11 +11,11 @@ export interface HttpReply {
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
-/** Status, headers (plus `extra`) and body; HEAD requests get the head only. */
-export function writeReply(res: ServerResponse, r: HttpReply, extra?: readonly [string, string]): void {
+/** Status, headers (plus `extra`: name, value, name, value...) and body; HEAD requests get the head only. */
+export function writeReply(res: ServerResponse, r: HttpReply, extra?: readonly string[]): void {
   const head: string[] = [];
   for (const name in r.headers) head.push(name, r.headers[name] as string);
-  if (extra !== undefined) head.push(extra[0], extra[1]);
+  if (extra !== undefined) for (const item of extra) head.push(item);
   const body = r.body === null || res.req.method === 'HEAD' ? null : r.body;
   if (r.body !== null) head.push('content-length', String(Buffer.byteLength(r.body)));
   res.writeHead(r.statusCode, head);

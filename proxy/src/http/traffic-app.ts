@@ -5,10 +5,19 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerSettings } from '../config/settings.js';
+import type { EdgeCall, EdgeEntry, EdgeGate } from '../edge/edge-gate.js';
 import { writeReply, type HttpReply } from './reply.js';
 
 export interface RpcHandler {
-  handle(body: Buffer, headers: IncomingHttpHeaders): Promise<HttpReply>;
+  /** `edge`: who is calling and which rate-limit buckets count them (absent: no edge protection). */
+  handle(body: Buffer, headers: IncomingHttpHeaders, edge?: EdgeCall): Promise<HttpReply>;
+}
+
+/** Edge protection in front of the pipeline: CORS, security headers, credentials (edge/). */
+export interface EdgeRoutes {
+  readonly gate: EdgeGate;
+  /** The HTTP 401 answer of refused credentials. */
+  refused(refusal: Extract<EdgeEntry, { ok: false }>['refusal'], headers: IncomingHttpHeaders): HttpReply;
 }
 
 export type HttpErrorKind = 'NotFound' | 'MethodNotAllowed' | 'PayloadTooLarge' | 'InternalError';
@@ -28,6 +37,7 @@ export interface TrafficRoutes {
   health(path: string, headers: IncomingHttpHeaders): HttpReply | null;
   /** A JSON-RPC error body for an HTTP-level failure. */
   httpError(kind: HttpErrorKind, headers: IncomingHttpHeaders, context: HttpErrorContext): HttpReply;
+  readonly edge?: EdgeRoutes;
 }
 
 const HEALTH_PATHS = new Set(['/health', '/health/live', '/health/ready']);
@@ -53,16 +63,36 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
   // Every answer is written straight to Node's response, head and body in one system call:
   // fastify's reply machinery (hooks, serialisers, content-type rewriting) costs a cache hit
   // about a tenth of its time and would add `; charset=utf-8`, which jussi does not send.
-  const send = (reply: FastifyReply, r: HttpReply, extra?: readonly [string, string]): FastifyReply => {
+  // With edge protection active, every answer also carries its CORS and security headers.
+  const gate = routes.edge?.gate;
+  const send = (reply: FastifyReply, r: HttpReply, extra?: readonly string[]): FastifyReply => {
     reply.hijack();
-    writeReply(reply.raw, r, extra);
+    if (gate !== undefined && gate.active) {
+      const edgeHeaders = gate.answerHeaders(reply.request.headers);
+      writeReply(reply.raw, r, extra === undefined ? edgeHeaders : [...extra, ...edgeHeaders]);
+    } else {
+      writeReply(reply.raw, r, extra);
+    }
     return reply;
   };
 
   app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY;
-    const r = await routes.rpc.handle(body, request.headers);
-    return send(reply, r);
+    if (gate === undefined || !gate.active) return send(reply, await routes.rpc.handle(body, request.headers));
+    const entering = gate.enter(request.raw);
+    const entered = entering instanceof Promise ? await entering : entering;
+    if (!entered.ok) return send(reply, (routes.edge as EdgeRoutes).refused(entered.refusal, request.headers));
+    return send(reply, await routes.rpc.handle(body, request.headers, entered.call));
+  });
+
+  // CORS preflight: answered here, never by the JSON-RPC pipeline; without CORS, OPTIONS is a
+  // method not allowed on / like any other.
+  app.options('/', async (request: FastifyRequest, reply: FastifyReply) => {
+    const preflight = gate?.preflight(request.headers) ?? null;
+    if (preflight === null) return send(reply, routes.httpError('MethodNotAllowed', request.headers, context(request, settings)), ['allow', 'POST']);
+    reply.hijack();
+    writeReply(reply.raw, { statusCode: 204, headers: {}, body: null }, preflight);
+    return reply;
   });
 
   const healthHandler = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -21,6 +21,9 @@ export const ErrorKind = {
   NotFound: 'NotFound',
   MethodNotAllowed: 'MethodNotAllowed',
   PayloadTooLarge: 'PayloadTooLarge',
+  RateLimited: 'RateLimited',
+  AuthenticationRequired: 'AuthenticationRequired',
+  InvalidCredentials: 'InvalidCredentials',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -64,6 +67,10 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorKind, ErrorDefinition>> = {
   NotFound: { code: -32601, template: 'Not found: {path}', origin: 'ours' },
   MethodNotAllowed: { code: -32600, template: 'Method {method} not allowed on {path}; use {allowed}', origin: 'ours' },
   PayloadTooLarge: { code: -32600, template: 'Request body exceeds {limit} bytes', origin: 'ours' },
+  // Edge protection (proxy/src/edge), numbered after jussi's limit errors: HTTP 429 and 401.
+  RateLimited: { code: 1900, template: 'Rate limit exceeded', origin: 'ours' },
+  AuthenticationRequired: { code: 1910, template: 'Authentication required', origin: 'ours' },
+  InvalidCredentials: { code: 1911, template: 'Invalid credentials', origin: 'ours' },
 };
 
 export type ErrorFields = Readonly<Record<string, string | number>>;

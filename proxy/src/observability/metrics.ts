@@ -10,7 +10,7 @@ import type { BuildInfo } from '../config/settings.js';
 import { ERROR_CATALOGUE } from '../jsonrpc/errors.js';
 import type { UpstreamErrorKind, UpstreamProtocol, UpstreamStats } from '../upstream/types.js';
 import { safeUrl } from './redact.js';
-import type { CacheOperation, CacheResult, MethodLabels, ReloadResult, RequestMetrics, RequestType } from './types.js';
+import type { CacheOperation, CacheResult, EdgeMetrics, MethodLabels, ReloadResult, RequestMetrics, RequestType } from './types.js';
 
 export const METRIC_PREFIX = 'jussi_';
 
@@ -29,6 +29,8 @@ export interface MetricsProviders {
   readonly lastIrreversibleBlockNum?: () => number | null;
   /** sha256 of the config being served. */
   readonly configHash?: () => string | null;
+  /** Rate-limit mode (shared, local) and peers; null while no rate limit is configured. */
+  readonly rateLimits?: () => { readonly mode: string; readonly peers: number } | null;
 }
 
 export interface MetricsOptions {
@@ -68,6 +70,10 @@ const CACHE_OPERATIONS: readonly CacheOperation[] = ['get', 'set'];
 const CACHE_RESULTS: readonly CacheResult[] = ['hit', 'miss', 'error', 'timeout'];
 /** Distinct upstream label values kept; more than this (never with a sane config) count as `other`. */
 const MAX_UPSTREAM_SERIES = 1000;
+/** Distinct bucket names kept as labels (a document has at most 64; reloads may rename them). */
+const MAX_BUCKET_SERIES = 256;
+const RATE_LIMIT_MODES = ['shared', 'local'] as const;
+const AUTH_KINDS = ['anonymous', 'api_key', 'jwt'] as const;
 
 type ItemLabel = 'namespace' | 'api' | 'method' | 'type' | 'status';
 type UpstreamLabel = 'upstream' | 'protocol';
@@ -91,7 +97,7 @@ interface UpstreamChildren {
 }
 
 /** The proxy's metrics: a Registry holding every series, and the request path's events. */
-export class JussiMetrics implements RequestMetrics {
+export class JussiMetrics implements RequestMetrics, EdgeMetrics {
   readonly registry: Registry;
   private providers: MetricsProviders;
 
@@ -106,6 +112,10 @@ export class JussiMetrics implements RequestMetrics {
   private readonly upstreamDuration: FastHistogram<UpstreamLabel>;
   private readonly upstreamErrors: FastCounter<UpstreamLabel | 'kind'>;
   private readonly configReloads: Counter<'result'>;
+  private readonly rateLimitedCounter: FastCounter<'bucket'>;
+  private readonly rateLimitedByBucket = new Map<string, CounterChild>();
+  private readonly authCounter: FastCounter<'kind' | 'result'>;
+  private readonly authChildren = new Map<string, CounterChild>();
 
   // Memoised children: each label tuple is resolved once, not on every event.
   private readonly itemByObject = new WeakMap<MethodLabels, ItemChildren[]>();
@@ -273,6 +283,41 @@ export class JussiMetrics implements RequestMetrics {
       });
       info.set({ version: options.build.version ?? '', source_commit: options.build.sourceCommit, docker_tag: options.build.dockerTag }, 1);
     }
+    this.rateLimitedCounter = new FastCounter({
+      name: name('rate_limited_total'),
+      help: 'JSON-RPC calls refused by a rate limit (a batch counts each item), by bucket.',
+      labelNames: ['bucket'],
+      registers,
+    });
+    this.authCounter = new FastCounter({
+      name: name('auth_requests_total'),
+      help: 'Requests whose credentials were checked, by kind (anonymous, api_key, jwt) and result (accepted, rejected).',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    for (const kind of AUTH_KINDS) for (const result of ['accepted', 'rejected'] as const) this.authChild(kind, result);
+    const rateLimits = (): { mode: string; peers: number } | null => this.read(this.providers.rateLimits) ?? null;
+    new Gauge({
+      name: name('rate_limit_mode'),
+      help: '1 for the mode rate limits run in: shared (buckets in Redis) or local (each process at its share, while Redis is unusable).',
+      labelNames: ['mode'],
+      aggregator: 'max',
+      registers,
+      collect() {
+        this.reset();
+        const r = rateLimits();
+        if (r !== null) for (const mode of RATE_LIMIT_MODES) this.set({ mode }, r.mode === mode ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: name('rate_limit_peers'),
+      help: 'Proxy processes sharing each rate-limit bucket (a process limits at 1/peers of a bucket while local).',
+      aggregator: 'max',
+      registers,
+      collect() {
+        this.set(finite(rateLimits()?.peers));
+      },
+    });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
 
     // Series that exist from the start, so dashboards and alerts see zeros rather than gaps.
@@ -381,6 +426,41 @@ export class JussiMetrics implements RequestMetrics {
 
   configReload(result: ReloadResult): void {
     this.reloadChild(result).inc();
+  }
+
+  // EdgeMetrics
+
+  rateLimited(bucket: string): void {
+    try {
+      let child = this.rateLimitedByBucket.get(bucket);
+      if (child === undefined) {
+        const label = this.rateLimitedByBucket.size < MAX_BUCKET_SERIES ? bucket : 'other';
+        child = this.rateLimitedCounter.labels(label);
+        if (label !== 'other') this.rateLimitedByBucket.set(bucket, child);
+      }
+      child.inc();
+    } catch {
+      // ignored: see itemFinished
+    }
+  }
+
+  authResult(kind: string, accepted: boolean): void {
+    try {
+      this.authChild((AUTH_KINDS as readonly string[]).includes(kind) ? kind : 'anonymous', accepted ? 'accepted' : 'rejected').inc();
+    } catch {
+      // ignored: see itemFinished
+    }
+  }
+
+  private authChild(kind: string, result: string): CounterChild {
+    const key = `${kind}/${result}`;
+    let child = this.authChildren.get(key);
+    if (child === undefined) {
+      child = this.authCounter.labels(kind, result);
+      child.inc(0);
+      this.authChildren.set(key, child);
+    }
+    return child;
   }
 
   // ----------------------------------------------------------------------------------------

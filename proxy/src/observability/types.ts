@@ -65,6 +65,14 @@ export interface RequestMetrics {
   configReload(result: ReloadResult): void;
 }
 
+/** Metric events of the edge (rate limits and auth); cheap, never throw. */
+export interface EdgeMetrics {
+  /** One call refused by `bucket`. */
+  rateLimited(bucket: string): void;
+  /** One request's credentials checked (kind: anonymous, api_key, jwt). */
+  authResult(kind: string, accepted: boolean): void;
+}
+
 export type AttributeValue = string | number | boolean;
 
 export interface SpanHandle {
@@ -115,6 +123,11 @@ export const noopMetrics: RequestMetrics = {
   cacheOperation: NOOP,
   upstreamRequest: NOOP,
   configReload: NOOP,
+};
+
+export const noopEdgeMetrics: EdgeMetrics = {
+  rateLimited: NOOP,
+  authResult: NOOP,
 };
 
 export const noopSpan: SpanHandle = {

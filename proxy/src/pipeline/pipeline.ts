@@ -18,6 +18,9 @@ import { parseBody } from '../jsonrpc/parse.js';
 import type { Urn } from '../jsonrpc/types.js';
 import { NULL_ID, batchAnswer, errorAnswer, newErrorId, resultAnswer, upstreamAnswer } from '../jsonrpc/wire.js';
 import { checkBatchSize } from '../limits/batch-size.js';
+import { rateLimitedError, retryAfterSeconds } from '../edge/denial.js';
+import type { EdgeCall } from '../edge/edge-gate.js';
+import type { Admission, Denial } from '../edge/rate-limiter.js';
 import type { AccessLog } from '../observability/access-log.js';
 import { MethodLabeler, UNPARSED_LABELS } from '../observability/labels.js';
 import { truncateBody } from '../observability/logger.js';
@@ -64,7 +67,7 @@ export class Pipeline implements RpcHandler {
 
   constructor(private readonly deps: PipelineDeps) {}
 
-  async handle(body: Buffer, headers: IncomingHttpHeaders): Promise<HttpReply> {
+  async handle(body: Buffer, headers: IncomingHttpHeaders, edge?: EdgeCall): Promise<HttpReply> {
     const { telemetry } = this.deps;
     const state: RequestState = {
       started: performance.now(),
@@ -76,7 +79,7 @@ export class Pipeline implements RpcHandler {
     telemetry.metrics.requestStarted();
     if (telemetry.logger.isDebugEnabled()) telemetry.logger.debug({ request_id: state.requestId, body: truncateBody(body.toString('utf8')) }, 'request body');
     try {
-      return await this.process(body, state);
+      return await this.process(body, state, edge);
     } catch (err) {
       // A bug of ours, never the client's fault: answer, log the stack, keep serving.
       const error = rpcError('InternalError', {}, 'unexpected proxy error; see the proxy log for this error_id');
@@ -94,7 +97,7 @@ export class Pipeline implements RpcHandler {
     }
   }
 
-  private async process(body: Buffer, state: RequestState): Promise<HttpReply> {
+  private async process(body: Buffer, state: RequestState, edge: EdgeCall | undefined): Promise<HttpReply> {
     const { telemetry } = this.deps;
     const snapshot = this.deps.runtime.current();
     if (snapshot === null) {
@@ -110,7 +113,7 @@ export class Pipeline implements RpcHandler {
     const labeler = this.labelerFor(snapshot);
     if (parsed.kind === 'single') {
       state.span.setAttribute(SpanAttribute.requestType, 'single');
-      return this.single(parsed.item, snapshot, labeler, state);
+      return this.single(parsed.item, snapshot, labeler, state, edge);
     }
     const items = parsed.items;
     state.span.setAttribute(SpanAttribute.requestType, 'batch');
@@ -118,13 +121,13 @@ export class Pipeline implements RpcHandler {
     telemetry.metrics.batchSize(items.length);
     const tooLarge = checkBatchSize(items.length, snapshot.limits.batchSize);
     if (tooLarge !== null) return this.wholeError(state, NULL_ID, tooLarge, 200);
-    return this.batch(items, snapshot, labeler, state);
+    return this.batch(items, snapshot, labeler, state, edge);
   }
 
   // ------------------------------------------------------------------------------------------
   // Single request
 
-  private async single(result: ItemResult, snapshot: RuntimeSnapshot, labeler: MethodLabeler, state: RequestState): Promise<HttpReply> {
+  private async single(result: ItemResult, snapshot: RuntimeSnapshot, labeler: MethodLabeler, state: RequestState, edge: EdgeCall | undefined): Promise<HttpReply> {
     const plan = planItem(result, snapshot, labeler);
     this.tagSpan(state.span, plan);
     if (plan.kind === 'rejected') {
@@ -134,7 +137,14 @@ export class Pipeline implements RpcHandler {
       // A notification gets no response object, even when it fails (JSON-RPC 2.0 §4.1).
       return plan.notification ? { ...reply, statusCode: 204, body: null } : reply;
     }
+    // Rate limits: decided here when known locally, else in the same round trip as the cache read.
+    const admission = this.admit([plan], edge);
+    if (admission !== null && !(admission instanceof Promise) && admission[0] != null) return this.limitedSingle(plan, admission[0], state);
     const looked = this.lookup([plan], state);
+    if (admission instanceof Promise) {
+      const denial = (await admission)[0];
+      if (denial != null) return this.limitedSingle(plan, denial, state);
+    }
     const hit = (Array.isArray(looked) ? looked : await looked)[0];
     const outcome: ItemOutcome = hit !== undefined ? { kind: 'hit', hit } : await this.answer(plan, undefined, state);
     const ok = this.succeeded(outcome, state);
@@ -157,11 +167,29 @@ export class Pipeline implements RpcHandler {
   // ------------------------------------------------------------------------------------------
   // Batch
 
-  private async batch(items: readonly ItemResult[], snapshot: RuntimeSnapshot, labeler: MethodLabeler, state: RequestState): Promise<HttpReply> {
+  private async batch(items: readonly ItemResult[], snapshot: RuntimeSnapshot, labeler: MethodLabeler, state: RequestState, edge: EdgeCall | undefined): Promise<HttpReply> {
     const plans: ItemPlan[] = items.map((item) => planItem(item, snapshot, labeler));
     const planned = plans.filter((p): p is PlannedItem => p.kind === 'planned');
-    const hits = await this.lookup(planned, state);
-    const outcomes = await Promise.all(planned.map((p, i) => this.answer(p, hits[i], state)));
+    // Rate limits count each item; items over a limit get error 1900 in place, the others are served.
+    const admitting = this.admit(planned, edge);
+    let admission: Admission | null = admitting instanceof Promise ? null : admitting;
+    const looked = admission === null ? planned : planned.filter((_p, i) => admission?.[i] == null);
+    const lookup = this.lookup(looked, state);
+    if (admitting instanceof Promise) admission = await admitting;
+    const hits = await lookup;
+    const hitOf = new Map<PlannedItem, CacheHit | undefined>();
+    looked.forEach((p, i) => hitOf.set(p, hits[i]));
+    let limited = 0;
+    let retryAfterMs = 0;
+    const outcomes = await Promise.all(
+      planned.map((p, i): ItemOutcome | Promise<ItemOutcome> => {
+        const denial = admission?.[i];
+        if (denial == null) return this.answer(p, hitOf.get(p), state);
+        limited += 1;
+        retryAfterMs = Math.max(retryAfterMs, denial.retryAfterMs);
+        return { kind: 'error', error: rateLimitedError(denial) };
+      }),
+    );
     const byIndex = new Map<number, ItemOutcome>();
     planned.forEach((p, i) => byIndex.set(p.index, outcomes[i] as ItemOutcome));
 
@@ -183,6 +211,7 @@ export class Pipeline implements RpcHandler {
       formatSpan?.end();
     }
     if (allHits) headers['x-jussi-cache-hit'] = 'batch';
+    if (limited > 0) headers['retry-after'] = String(retryAfterSeconds(retryAfterMs));
     // A batch line is sampled like a success: its failed items are counted, not detailed.
     if (this.deps.accessLog.wants(false)) {
       this.deps.accessLog.write({
@@ -193,8 +222,32 @@ export class Pipeline implements RpcHandler {
         duration_ms: elapsedMs(state),
       });
     }
-    if (texts.length === 0) return this.reply(state, null, headers, 204);
-    return this.reply(state, batchAnswer(texts), headers, 200);
+    // HTTP 429 only when the whole batch was refused by rate limits; otherwise the items say it.
+    const status = limited > 0 && limited === plans.length ? 429 : 200;
+    if (texts.length === 0) return this.reply(state, null, headers, status === 429 ? 429 : 204);
+    return this.reply(state, batchAnswer(texts), headers, status);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Rate limits (edge/)
+
+  /** The rate-limit decision for planned items; null when no bucket applies to this request. */
+  private admit(planned: readonly PlannedItem[], edge: EdgeCall | undefined): Admission | Promise<Admission> | null {
+    const buckets = edge?.buckets;
+    if (edge === undefined || buckets == null || planned.length === 0) return null;
+    const tier = edge.identity.tier;
+    return edge.limiter.admit(
+      planned.map((p) => buckets.bucketsFor(tier, p.resolved.urn.key)),
+      edge.caller,
+    );
+  }
+
+  /** HTTP 429 with Retry-After and error 1900 for a single request over a limit. */
+  private limitedSingle(plan: PlannedItem, denial: Denial, state: RequestState): HttpReply {
+    this.finishItem(plan.labels, 'single', false, state);
+    const extra = { ...urnHeaders(plan.resolved.urn), 'retry-after': String(retryAfterSeconds(denial.retryAfterMs)) };
+    const reply = this.wholeError(state, plan.idText, rateLimitedError(denial), 429, extra, plan);
+    return plan.notification ? { ...reply, body: null } : reply;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -299,6 +352,7 @@ export class Pipeline implements RpcHandler {
     this.deps.accessLog.log({
       ...this.baseLogFields(state),
       ...(plan !== undefined && plan.kind === 'rejected' && plan.urn !== null ? urnLogFields(plan.urn) : {}),
+      ...(plan !== undefined && plan.kind === 'planned' ? urnLogFields(plan.resolved.urn) : {}),
       duration_ms: elapsedMs(state),
       error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code },
     });

@@ -35,6 +35,9 @@ describe('error answers for every kind in the catalogue (reference §11)', () =>
     ['NotFound', { path: '/x' }, 'Not found: /x'],
     ['MethodNotAllowed', { method: 'GET', path: '/', allowed: 'POST' }, 'Method GET not allowed on /; use POST'],
     ['PayloadTooLarge', { limit: 262144 }, 'Request body exceeds 262144 bytes'],
+    ['RateLimited', {}, 'Rate limit exceeded'],
+    ['AuthenticationRequired', {}, 'Authentication required'],
+    ['InvalidCredentials', {}, 'Invalid credentials'],
   ];
 
   it('the table covers the whole catalogue', () => {
