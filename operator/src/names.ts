@@ -8,6 +8,8 @@ export const UPSTREAM_KIND = 'JsonRpcUpstream';
 export const UPSTREAM_PLURAL = 'jsonrpcupstreams';
 export const CACHE_RULE_KIND = 'CacheRule';
 export const CACHE_RULE_PLURAL = 'cacherules';
+export const RATE_LIMIT_POLICY_KIND = 'RateLimitPolicy';
+export const RATE_LIMIT_POLICY_PLURAL = 'ratelimitpolicies';
 
 /** Server-side apply field manager for everything the operator writes. */
 export const FIELD_MANAGER = 'jussi-operator';

@@ -4,6 +4,8 @@
 import { parseBoolean } from '@jussi/proxy/config/env';
 import type { LogSettings } from '@jussi/proxy/config/settings';
 import { DEFAULT_OPERATOR_LIMITS, type OperatorLimits } from './render/limits.js';
+import type { RawEdge } from '@jussi/proxy/config/document';
+import { validateConfigSchema } from '@jussi/proxy/config/schema';
 
 export interface OperatorSettings {
   /** This replica's identity in the leader election (POD_NAME, else the host name). */
@@ -25,6 +27,8 @@ export interface OperatorSettings {
   readonly debounceMs: number;
   readonly debounceMaxMs: number;
   readonly limits: OperatorLimits;
+  /** OPERATOR_EDGE: the document's `edge` member without rate_limits (CORS, auth, trusted proxies); RateLimitPolicies add buckets. */
+  readonly edge?: RawEdge;
   readonly log: LogSettings;
 }
 
@@ -97,6 +101,8 @@ export function readOperatorSettings(env: Readonly<Record<string, string | undef
   const debounceMs = int('OPERATOR_DEBOUNCE_MS', 100, 0, 60_000);
   const debounceMaxMs = int('OPERATOR_DEBOUNCE_MAX_MS', 500, 0, 600_000);
 
+  const edge = edgeSetting(raw('OPERATOR_EDGE'), errors);
+
   const settings: OperatorSettings = {
     identity: raw('POD_NAME') ?? hostname,
     podNamespace,
@@ -125,6 +131,7 @@ export function readOperatorSettings(env: Readonly<Record<string, string | undef
       customJsonOpLength: int('OPERATOR_LIMITS_CUSTOM_JSON_OP_LENGTH', DEFAULT_OPERATOR_LIMITS.customJsonOpLength, 1),
       accountsBlacklist: blacklist,
     },
+    ...(edge === undefined ? {} : { edge }),
     log: {
       level: level as LogSettings['level'],
       format: format === 'text' ? 'text' : 'json',
@@ -135,4 +142,31 @@ export function readOperatorSettings(env: Readonly<Record<string, string | undef
     },
   };
   return errors.length === 0 ? { ok: true, settings } : { ok: false, errors };
+}
+
+/**
+ * OPERATOR_EDGE: JSON of the document's `edge` member (the chart writes it from its `edge`
+ * values), checked with the proxy's own schema so a mistake stops the operator with the path.
+ * Bucket definitions belong in RateLimitPolicies.
+ */
+function edgeSetting(text: string | undefined, errors: OperatorEnvError[]): RawEdge | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    errors.push({ variable: 'OPERATOR_EDGE', value: text.slice(0, 200), message: `expected JSON: ${err instanceof Error ? err.message : String(err)}` });
+    return undefined;
+  }
+  const checked = validateConfigSchema({ upstreams: [], edge: value });
+  if (!checked.ok) {
+    for (const p of checked.problems) errors.push({ variable: 'OPERATOR_EDGE', value: p.path.replace(/^\/edge/, '') || '(top)', message: p.message });
+    return undefined;
+  }
+  const edge = checked.document.edge as RawEdge;
+  if (edge.rate_limits !== undefined) {
+    errors.push({ variable: 'OPERATOR_EDGE', value: '/rate_limits', message: 'buckets are defined by RateLimitPolicy resources, not operator settings' });
+    return undefined;
+  }
+  return edge;
 }

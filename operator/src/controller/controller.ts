@@ -18,14 +18,25 @@ import { ProxyDiscovery, type PortOf } from '../kube/proxy-discovery.js';
 import { pullStates } from '../kube/state-pull.js';
 import { StatusWriter, type StatusTarget } from '../kube/status-writer.js';
 import { OperatorMetrics } from '../metrics.js';
-import { API_GROUP, API_VERSION, CACHE_RULE_KIND, CACHE_RULE_PLURAL, CONFIG_HASH_ANNOTATION, CONFIG_MAP_KEY, UPSTREAM_KIND, UPSTREAM_PLURAL } from '../names.js';
+import {
+  API_GROUP,
+  API_VERSION,
+  CACHE_RULE_KIND,
+  CACHE_RULE_PLURAL,
+  CONFIG_HASH_ANNOTATION,
+  CONFIG_MAP_KEY,
+  RATE_LIMIT_POLICY_KIND,
+  RATE_LIMIT_POLICY_PLURAL,
+  UPSTREAM_KIND,
+  UPSTREAM_PLURAL,
+} from '../names.js';
 import { render } from '../render/render.js';
 import { acceptedGenerations, type Verdict } from '../render/verdict.js';
 import { asJussiResource } from '../resources/as-resource.js';
 import { keyOf } from '../resources/resource-key.js';
 import type { JussiResource } from '../resources/types.js';
 import type { OperatorSettings } from '../settings.js';
-import { cacheRuleStatus, upstreamStatus } from '../status/compute-status.js';
+import { cacheRuleStatus, rateLimitPolicyStatus, upstreamStatus } from '../status/compute-status.js';
 import { publishedFor, type ProxyState } from '../status/inputs.js';
 import { Debouncer } from './debouncer.js';
 
@@ -78,7 +89,11 @@ export class Controller {
     this.now = options.now ?? (() => new Date());
     const tuning = options.informerTuning;
     const namespaces: (string | undefined)[] = settings.watchNamespaces.length === 0 ? [undefined] : [...settings.watchNamespaces];
-    for (const [kind, plural] of [[UPSTREAM_KIND, UPSTREAM_PLURAL], [CACHE_RULE_KIND, CACHE_RULE_PLURAL]] as const) {
+    for (const [kind, plural] of [
+      [UPSTREAM_KIND, UPSTREAM_PLURAL],
+      [CACHE_RULE_KIND, CACHE_RULE_PLURAL],
+      [RATE_LIMIT_POLICY_KIND, RATE_LIMIT_POLICY_PLURAL],
+    ] as const) {
       for (const namespace of namespaces) {
         const informer = new ResilientInformer<NamedObject>({
           kubeConfig,
@@ -216,7 +231,7 @@ export class Controller {
     try {
       const resources = this.collect();
       const renderStarted = performance.now();
-      const result = render({ resources, limits: settings.limits });
+      const result = render({ resources, limits: settings.limits, ...(settings.edge === undefined ? {} : { edge: settings.edge }) });
       this.metrics.rendered((performance.now() - renderStarted) / 1000);
       this.resources = resources;
       this.verdicts = result.verdicts;
@@ -279,14 +294,16 @@ export class Controller {
       const published = this.published === null ? null : publishedFor(key, this.published.hash, this.published.generations);
       const target: StatusTarget = {
         kind: resource.kind,
-        plural: resource.kind === UPSTREAM_KIND ? UPSTREAM_PLURAL : CACHE_RULE_PLURAL,
+        plural: resource.kind === UPSTREAM_KIND ? UPSTREAM_PLURAL : resource.kind === RATE_LIMIT_POLICY_KIND ? RATE_LIMIT_POLICY_PLURAL : CACHE_RULE_PLURAL,
         namespace: resource.metadata.namespace,
         name: resource.metadata.name,
       };
       const status =
         resource.kind === 'JsonRpcUpstream'
           ? upstreamStatus({ resource, verdict, published, proxies: this.proxies, now })
-          : cacheRuleStatus({ resource, verdict, published, proxies: this.proxies, now });
+          : resource.kind === 'RateLimitPolicy'
+            ? rateLimitPolicyStatus({ resource, verdict, published, proxies: this.proxies, now })
+            : cacheRuleStatus({ resource, verdict, published, proxies: this.proxies, now });
       this.writer.write(target, status);
     }
   }

@@ -2,7 +2,7 @@
 // proxy of another version, or something else listening on the port, must give an error value
 // naming what is wrong, never a half-typed object.
 
-import type { CacheRuleReport, ReloadErrorReport, StateReport, UpstreamReport } from '@jussi/proxy/admin/state-report';
+import type { CacheRuleReport, RateLimitStateReport, ReloadErrorReport, StateReport, UpstreamReport } from '@jussi/proxy/admin/state-report';
 import type { RedisState } from '@jussi/proxy/cache/types';
 
 export type ParsedState = { readonly ok: true; readonly report: StateReport } | { readonly ok: false; readonly error: string };
@@ -66,6 +66,14 @@ function cacheRule(r: Obj, i: number): CacheRuleReport {
   return { prefix: str(r, 'prefix', where), hits: num(r, 'hits', where), misses: num(r, 'misses', where) };
 }
 
+/** Optional (proxies before edge protection send none); a malformed one is dropped, not fatal. */
+function rateLimits(v: unknown): RateLimitStateReport | null {
+  if (!isObj(v) || (v['mode'] !== 'shared' && v['mode'] !== 'local') || typeof v['peers'] !== 'number' || !isObj(v['limited'])) return null;
+  const limited: Record<string, number> = {};
+  for (const [name, n] of Object.entries(v['limited'])) if (typeof n === 'number' && Number.isFinite(n)) limited[name] = n;
+  return { mode: v['mode'], peers: v['peers'], limited };
+}
+
 function reloadError(v: unknown): ReloadErrorReport | null {
   if (v === null) return null;
   if (!isObj(v)) throw new Problem('state.lastReloadError must be an object or null');
@@ -93,6 +101,7 @@ export function parseStateReport(value: unknown): ParsedState {
       lastIrreversibleBlockNum: lirb,
       upstreams: array(value, 'upstreams', 'state').map(upstream),
       cacheRules: array(value, 'cacheRules', 'state').map(cacheRule),
+      rateLimits: rateLimits(value['rateLimits']),
     };
     return { ok: true, report };
   } catch (err) {

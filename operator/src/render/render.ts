@@ -10,19 +10,20 @@
 // global limits) is an error value, and nothing should be published.
 
 import { loadConfigDocument } from '@jussi/proxy/config/load';
-import type { ConfigProblem, ConfigWarning, RawConfigDocument } from '@jussi/proxy/config/document';
+import type { ConfigProblem, ConfigWarning, RawConfigDocument, RawEdge } from '@jussi/proxy/config/document';
 import { checkCacheRuleSpec } from '../resources/check-cache-rule.js';
 import { checkUpstreamSpec } from '../resources/check-upstream.js';
 import { type FieldProblem, formatFieldProblems } from '../resources/field-problem.js';
 import { keyOf } from '../resources/resource-key.js';
 import { prefixNamespace } from '../resources/spec-rules.js';
-import type { CacheRule, JsonRpcUpstream, JussiResource } from '../resources/types.js';
+import type { CacheRule, JsonRpcUpstream, JussiResource, RateLimitPolicy } from '../resources/types.js';
 import { compareText, sortByAge } from './age-order.js';
 import { type PlannedBlock, type RulePart, buildDocument } from './blocks.js';
 import { documentText } from './document-text.js';
 import { type CacheRuleCandidate, type Claims, type UpstreamCandidate, resolveClaims } from './claims.js';
 import { type OperatorLimits, toRawLimits } from './limits.js';
 import { Provenance } from './provenance.js';
+import { type PolicyCandidate, checkPolicy, claimBuckets, edgeMember, policyMessage } from './rate-limits.js';
 import { type CheckItem, proxyProblems } from './proxy-check.js';
 import { type Verdict, type VerdictReason, boundMessage, listForPeople, plural } from './verdict.js';
 
@@ -30,6 +31,8 @@ export interface RenderInput {
   /** Every JsonRpcUpstream and CacheRule the operator watches, in any order. */
   readonly resources: readonly JussiResource[];
   readonly limits: OperatorLimits;
+  /** The operator's edge settings (CORS, auth, trusted proxies: OPERATOR_EDGE); RateLimitPolicies add the buckets. */
+  readonly edge?: RawEdge;
 }
 
 export type RenderResult =
@@ -54,10 +57,17 @@ export function render(input: RenderInput): RenderResult {
   const resources = sortByAge(uniqueByKey(input.resources));
   const early = new Map<string, Verdict>();
   const passed: Candidate[] = [];
+  const policies: PolicyCandidate[] = [];
   for (const resource of resources) {
     const key = keyOf(resource);
     if (resource.metadata.deletionTimestamp !== undefined) {
       early.set(key, verdictOf(resource, 'Deleting', 'being deleted (metadata.deletionTimestamp is set), so it is left out'));
+      continue;
+    }
+    if (resource.kind === 'RateLimitPolicy') {
+      const policy = checkPolicy(key, resource);
+      if ('problems' in policy) early.set(key, verdictOf(resource, 'Invalid', formatFieldProblems(policy.problems)));
+      else policies.push(policy);
       continue;
     }
     const candidate = checkAlone(key, resource);
@@ -85,14 +95,16 @@ export function render(input: RenderInput): RenderResult {
     );
     const plan = planBlocks(claims);
     const prov = new Provenance();
-    const document = buildDocument(plan.blocks, limits, prov);
+    const rateLimits = claimBuckets(policies.filter((p) => !blamed.has(p.key)));
+    const edge = edgeMember(input.edge, rateLimits.accepted, prov);
+    const document: RawConfigDocument = { ...buildDocument(plan.blocks, limits, prov), ...(edge === undefined ? {} : { edge }) };
     let text: string;
     try {
       text = documentText(document);
     } catch (err) {
       // Only non-finite numbers in the limits get here: checked resources hold whole numbers.
       const detail = err instanceof Error ? err.message : String(err);
-      return { ok: false, problems: [`the document cannot be written as JSON: ${detail}`], verdicts: collect(early, blamed, claims, plan, new Map(), resources) };
+      return { ok: false, problems: [`the document cannot be written as JSON: ${detail}`], verdicts: collect(early, blamed, claims, plan, new Map(), resources, rateLimits) };
     }
     const loaded = loadConfigDocument(text);
     if (!loaded.ok) {
@@ -104,7 +116,7 @@ export function render(input: RenderInput): RenderResult {
       return {
         ok: false,
         problems: loaded.problems.map((p) => `${p.path === '' ? '(document)' : p.path}: ${p.message}`),
-        verdicts: collect(early, blamed, claims, plan, new Map(), resources),
+        verdicts: collect(early, blamed, claims, plan, new Map(), resources, rateLimits),
       };
     }
     const warnings = attribute(loaded.config.warnings, prov).owned;
@@ -114,7 +126,7 @@ export function render(input: RenderInput): RenderResult {
       text,
       // The proxy's own hash of the text: what proxies report once they run this document.
       hash: loaded.config.hash,
-      verdicts: collect(early, blamed, claims, plan, warnings, resources),
+      verdicts: collect(early, blamed, claims, plan, warnings, resources, rateLimits),
     };
   }
 }
@@ -254,6 +266,7 @@ function collect(
   plan: Plan,
   warnings: ReadonlyMap<string, readonly FieldProblem[]>,
   resources: readonly JussiResource[],
+  rateLimits: ReturnType<typeof claimBuckets>,
 ): Map<string, Verdict> {
   const byKey = new Map<string, Verdict>(early);
   const byResource = new Map<string, JussiResource>(resources.map((r) => [keyOf(r), r]));
@@ -272,6 +285,11 @@ function collect(
     const v = cacheRuleVerdict(c, plan.waiting.get(c.key));
     byKey.set(c.key, { ...v, message: boundMessage(withWarnings(v.message, warnings.get(c.key))) });
   }
+  for (const [key, conflict] of rateLimits.conflicts) {
+    const r = byResource.get(key);
+    if (r !== undefined) byKey.set(key, verdictOf(r, 'Conflicted', conflict.message, { conflictsWith: conflict.winner }));
+  }
+  for (const p of rateLimits.accepted) byKey.set(p.key, verdictOf(p.resource, 'Accepted', withWarnings(policyMessage(p), warnings.get(p.key))));
   return new Map([...byKey].sort(([a], [b]) => compareText(a, b)));
 }
 
@@ -292,10 +310,10 @@ function uniqueByKey(resources: readonly JussiResource[]): JussiResource[] {
   return [...byKey.values()];
 }
 
-function isKnown(r: unknown): r is JsonRpcUpstream | CacheRule {
+function isKnown(r: unknown): r is JsonRpcUpstream | CacheRule | RateLimitPolicy {
   if (typeof r !== 'object' || r === null) return false;
   const { kind, metadata } = r as { kind?: unknown; metadata?: unknown };
-  if (kind !== 'JsonRpcUpstream' && kind !== 'CacheRule') return false;
+  if (kind !== 'JsonRpcUpstream' && kind !== 'CacheRule' && kind !== 'RateLimitPolicy') return false;
   if (typeof metadata !== 'object' || metadata === null) return false;
   const { name, namespace } = metadata as { name?: unknown; namespace?: unknown };
   return typeof name === 'string' && typeof namespace === 'string';

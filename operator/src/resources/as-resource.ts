@@ -6,10 +6,10 @@ import { GROUP_VERSION } from '../names.js';
 import { isRecord } from './field-problem.js';
 import type { JussiResource } from './types.js';
 
-const KINDS: ReadonlySet<string> = new Set(['JsonRpcUpstream', 'CacheRule']);
+const KINDS: ReadonlySet<string> = new Set(['JsonRpcUpstream', 'CacheRule', 'RateLimitPolicy']);
 
 /**
- * The resource, or null when `value` is not a jussi.io/v1alpha1 JsonRpcUpstream or CacheRule
+ * The resource, or null when `value` is not a jussi.io/v1alpha1 JsonRpcUpstream, CacheRule or RateLimitPolicy
  * with a name. `defaultNamespace` fills in a missing metadata.namespace (as kubectl does for a
  * manifest without one).
  */

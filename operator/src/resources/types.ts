@@ -135,4 +135,54 @@ export interface CacheRule {
   readonly status?: CacheRuleStatus;
 }
 
-export type JussiResource = JsonRpcUpstream | CacheRule;
+// --- RateLimitPolicy ------------------------------------------------------------------------
+
+/** What a bucket counts per: the client address, the API key or token subject, or everyone. */
+export type RateLimitKey = 'Client' | 'Subject' | 'Global';
+
+export interface RateLimitBucketSpec {
+  /** Unique across RateLimitPolicies; labels jussi_rate_limited_total and error data. */
+  readonly name: string;
+  readonly key: RateLimitKey;
+  /** Calls per periodSeconds on average. */
+  readonly limit: number;
+  readonly periodSeconds?: number;
+  /** Calls at once after a quiet spell (default: limit). */
+  readonly burst?: number;
+  /** Method prefixes counted (default: every method). */
+  readonly prefixes?: readonly string[];
+  /** Tiers counted (default: every tier). */
+  readonly tiers?: readonly string[];
+}
+
+export interface RateLimitPolicySpec {
+  readonly buckets: readonly RateLimitBucketSpec[];
+}
+
+export interface RateLimitBucketFigures {
+  readonly name: string;
+  /** Calls refused by this bucket, summed over the proxies reporting (since each started). */
+  readonly limited: number;
+}
+
+export interface RateLimitPolicyStatus {
+  readonly observedGeneration?: number;
+  readonly conditions?: readonly Condition[];
+  readonly programmedProxies?: string;
+  readonly proxies?: ProxiesStatus;
+  /** Number of buckets (the Buckets printer column). */
+  readonly bucketCount?: number;
+  /** Ready proxies limiting locally because Redis is unusable (0 when all share their buckets). */
+  readonly localProxies?: number;
+  readonly buckets?: readonly RateLimitBucketFigures[];
+}
+
+export interface RateLimitPolicy {
+  readonly apiVersion: 'jussi.io/v1alpha1';
+  readonly kind: 'RateLimitPolicy';
+  readonly metadata: ObjectMeta;
+  readonly spec: RateLimitPolicySpec;
+  readonly status?: RateLimitPolicyStatus;
+}
+
+export type JussiResource = JsonRpcUpstream | CacheRule | RateLimitPolicy;

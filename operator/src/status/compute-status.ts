@@ -4,6 +4,7 @@
 
 import type { Verdict } from '../render/verdict.js';
 import { checkCacheRuleSpec } from '../resources/check-cache-rule.js';
+import { checkRateLimitPolicySpec } from '../resources/check-rate-limit-policy.js';
 import { checkUpstreamSpec } from '../resources/check-upstream.js';
 import { isRecord } from '../resources/field-problem.js';
 import type {
@@ -15,6 +16,9 @@ import type {
   JsonRpcUpstreamStatus,
   JussiResource,
   ProxiesStatus,
+  RateLimitBucketFigures,
+  RateLimitPolicy,
+  RateLimitPolicyStatus,
   UpstreamPoolStatus,
 } from '../resources/types.js';
 import { cacheFigures } from './cache-figures.js';
@@ -23,6 +27,7 @@ import type { ProxyState, PublishedConfig } from './inputs.js';
 import { poolFigures } from './pools.js';
 import { programmedFacts } from './programmed.js';
 import { countProxies, programmedProxies } from './proxies.js';
+import { localProxies, rateLimitFigures } from './rate-limit-figures.js';
 
 export interface StatusInput<R extends JussiResource> {
   readonly resource: R;
@@ -78,6 +83,31 @@ export function cacheRuleStatus(input: StatusInput<CacheRule>): DesiredCacheRule
     ...commonStatus(input, note),
     rules: cacheFigures(prefixes, input.proxies),
     ruleCount: listLength(input.resource.spec, 'rules'),
+  };
+}
+
+/** RateLimitPolicyStatus with every field set, plus the Buckets printer column's count. */
+export interface DesiredRateLimitPolicyStatus extends RateLimitPolicyStatus {
+  readonly observedGeneration: number;
+  readonly conditions: readonly Condition[];
+  readonly programmedProxies: string;
+  readonly proxies: ProxiesStatus;
+  readonly bucketCount: number;
+  readonly localProxies: number;
+  readonly buckets: readonly RateLimitBucketFigures[];
+}
+
+export function rateLimitPolicyStatus(input: StatusInput<RateLimitPolicy>): DesiredRateLimitPolicyStatus {
+  const spec = checkRateLimitPolicySpec(input.resource.spec);
+  const names = spec.ok && input.verdict.accepted ? spec.spec.buckets.map((b) => b.name) : [];
+  const local = localProxies(input.proxies);
+  // Limits still hold while local, each proxy at its share: say so, without failing Programmed.
+  const note = local > 0 ? `; ${local} limit locally at their share because their Redis is unusable` : '';
+  return {
+    ...commonStatus(input, note),
+    bucketCount: listLength(input.resource.spec, 'buckets'),
+    localProxies: local,
+    buckets: rateLimitFigures(names, input.proxies),
   };
 }
 
