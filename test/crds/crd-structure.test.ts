@@ -2,7 +2,7 @@
 // approximation of what the API server checks when they are applied (the kind e2e is authoritative).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { API_GROUP, API_VERSION, CACHE_RULE_KIND, CACHE_RULE_PLURAL, UPSTREAM_KIND, UPSTREAM_PLURAL } from '@jussi/operator/names';
+import { API_GROUP, API_VERSION, CACHE_RULE_KIND, CACHE_RULE_PLURAL, RATE_LIMIT_POLICY_KIND, RATE_LIMIT_POLICY_PLURAL, UPSTREAM_KIND, UPSTREAM_PLURAL } from '@jussi/operator/names';
 import { type Crd, type SchemaNode, crdForKind, loadCrds, storageSchema } from './support/crd-files.js';
 import { structuralProblems, unbounded, undocumented } from './support/structural.js';
 
@@ -11,6 +11,7 @@ const crds = loadCrds();
 const expected = [
   { kind: UPSTREAM_KIND, plural: UPSTREAM_PLURAL, shortName: 'jru', countColumn: 'Routes', countField: '.status.routeCount' },
   { kind: CACHE_RULE_KIND, plural: CACHE_RULE_PLURAL, shortName: 'jcr', countColumn: 'Rules', countField: '.status.ruleCount' },
+  { kind: RATE_LIMIT_POLICY_KIND, plural: RATE_LIMIT_POLICY_PLURAL, shortName: 'jrl', countColumn: 'Buckets', countField: '.status.bucketCount' },
 ];
 
 /** The schema node a simple printer-column JSONPath reaches (filters and [*] step into items). */
@@ -32,7 +33,7 @@ function schemaAt(root: SchemaNode, jsonPath: string): SchemaNode | undefined {
 
 describe('CRDs', () => {
   it('there is exactly one CRD per kind', () => {
-    assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), [CACHE_RULE_KIND, UPSTREAM_KIND].sort());
+    assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), [CACHE_RULE_KIND, RATE_LIMIT_POLICY_KIND, UPSTREAM_KIND].sort());
   });
 
   for (const e of expected) {

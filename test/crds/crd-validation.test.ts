@@ -76,9 +76,9 @@ describe('CRD examples', () => {
 describe('invalid CRD fixtures', () => {
   const fixtures = yamlFiles(invalidDir).map(readFixture);
 
-  it('exist for both kinds', () => {
+  it('exist for every kind', () => {
     const kinds = new Set(fixtures.map((f) => (f.object as { kind: string }).kind));
-    assert.deepEqual([...kinds].sort(), ['CacheRule', 'JsonRpcUpstream']);
+    assert.deepEqual([...kinds].sort(), ['CacheRule', 'JsonRpcUpstream', 'RateLimitPolicy']);
   });
 
   for (const f of fixtures) {
@@ -100,6 +100,7 @@ describe('invalid CRD fixtures', () => {
         assert.equal(v?.reason, 'Invalid', v?.message);
         assert.ok(out.ok);
         assert.deepEqual(out.document.upstreams, []);
+        assert.equal(out.document.edge, undefined);
       });
     }
   }

@@ -42,6 +42,7 @@ describe('render golden cases', () => {
       'invalid-next-to-valid',
       'cache-rule-without-upstream',
       'empty',
+      'rate-limits',
     ]) {
       assert.ok(names.includes(required), `missing golden case ${required}`);
     }
@@ -49,7 +50,7 @@ describe('render golden cases', () => {
 
   for (const c of cases) {
     it(c.name, () => {
-      const result = render({ resources: c.resources, limits: c.limits });
+      const result = render({ resources: c.resources, limits: c.limits, ...(c.edge === undefined ? {} : { edge: c.edge }) });
       expectFile(join(c.dir, 'expected-config.json'), result.ok ? result.text : null);
       expectFile(join(c.dir, 'expected-problems.json'), result.ok ? null : problemsJson(result));
       expectFile(join(c.dir, 'expected-verdicts.json'), verdictsJson(result));
@@ -67,13 +68,15 @@ describe('render golden cases', () => {
   for (const [example, golden] of [
     ['dev-config.yaml', 'jussi-dev-config'],
     ['hivemind.yaml', 'jussi-hivemind-example'],
+    ['public-endpoint.yaml', 'rate-limits'],
   ] as const) {
     it(`${golden} holds the specs of crds/examples/${example}`, () => {
       const fromExample = resourcesFromYaml(join(examplesDir, example)).map((r) => [r.kind, r.metadata.name, r.spec]);
       const fromGolden = goldenCases()
         .find((c) => c.name === golden)
         ?.resources.map((r) => [r.kind, r.metadata.name, r.spec]);
-      assert.deepEqual(fromGolden, fromExample);
+      // The golden case may hold more (conflicts, invalid resources) around the example's.
+      for (const r of fromExample) assert.ok(fromGolden?.some((g) => JSON.stringify(g) === JSON.stringify(r)), `${r[1]} of ${example} is not in the golden case`);
     });
   }
 });

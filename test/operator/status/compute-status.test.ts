@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StateReport, UpstreamReport } from '@jussi/proxy/admin/state-report';
 import type { Verdict } from '@jussi/operator/render/verdict';
-import type { CacheRule, Condition, JsonRpcUpstream } from '@jussi/operator/resources/types';
-import { cacheRuleStatus, upstreamStatus } from '@jussi/operator/status/compute-status';
+import type { CacheRule, Condition, JsonRpcUpstream, RateLimitPolicy } from '@jussi/operator/resources/types';
+import { cacheRuleStatus, rateLimitPolicyStatus, upstreamStatus } from '@jussi/operator/status/compute-status';
 import type { ProxyState, PublishedConfig } from '@jussi/operator/status/inputs';
 import { ApiServerApproximation } from '../../crds/support/apiserver-approximation.js';
 import { crdForKind, loadCrds, storageSchema } from '../../crds/support/crd-files.js';
@@ -373,5 +373,54 @@ describe('cache figures (CacheRule)', () => {
     );
     assert.deepEqual(status.rules, []);
     assertStatusFitsCrd(cacheRuleSchema, 'CacheRule', status);
+  });
+});
+
+describe('RateLimitPolicy status', () => {
+  const policy: RateLimitPolicy = {
+    apiVersion: 'jussi.io/v1alpha1',
+    kind: 'RateLimitPolicy',
+    metadata: { name: 'public', namespace: 'rpc', generation: 2 },
+    spec: { buckets: [{ name: 'anonymous', key: 'Client', limit: 20 }, { name: 'broadcast', key: 'Subject', limit: 5, periodSeconds: 60 }] },
+  };
+  const schema = new ApiServerApproximation(storageSchema(crdForKind(crds, 'RateLimitPolicy')));
+
+  it('sums refused calls per bucket over the proxies and counts those limiting locally', () => {
+    const status = rateLimitPolicyStatus({
+      resource: policy,
+      verdict: accepted('RateLimitPolicy', 2, { message: 'defines 2 buckets' }),
+      published: published(2),
+      proxies: pods(
+        report({ rateLimits: { mode: 'shared', peers: 2, limited: { anonymous: 3, 'not-this-policy': 9 } } }),
+        report({ rateLimits: { mode: 'local', peers: 2, limited: { anonymous: 4, broadcast: 1 } } }),
+        null,
+      ),
+      now: NOW,
+    });
+    assert.deepEqual(status.buckets, [
+      { name: 'anonymous', limited: 7 },
+      { name: 'broadcast', limited: 1 },
+    ]);
+    assert.equal(status.bucketCount, 2);
+    assert.equal(status.localProxies, 1);
+    const programmed = status.conditions.find((c) => c.type === 'Programmed');
+    assert.equal(programmed?.status, 'True');
+    assert.equal(programmed?.message, '2/3 proxies run config a1b2c3d4; 1 not ready or not answering; 1 limit locally at their share because their Redis is unusable');
+    assert.deepEqual(schema.check({ apiVersion: 'jussi.io/v1alpha1', kind: 'RateLimitPolicy', metadata: { name: 'x' }, spec: policy.spec, status }), []);
+  });
+
+  it('a conflicted policy has no figures and is not programmed', () => {
+    const status = rateLimitPolicyStatus({
+      resource: policy,
+      verdict: { ...accepted('RateLimitPolicy', 2), accepted: false, reason: 'Conflicted', message: 'bucket "anonymous" is already defined by rpc/older', conflictsWith: 'rpc/older' },
+      published: published(null),
+      proxies: pods(report()),
+      now: NOW,
+    });
+    assert.deepEqual(status.buckets, []);
+    assert.deepEqual(status.conditions.map((c) => [c.type, c.status, c.reason]), [
+      ['Accepted', 'False', 'Conflicted'],
+      ['Programmed', 'False', 'NotAccepted'],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 // Golden render cases: test/operator/render/golden/<case>/ holds input.yaml (the resources, multi-
-// document), optionally limits.json (operator settings; jussi's defaults otherwise), and the
+// document), optionally limits.json (operator settings; jussi's defaults otherwise) and edge.json
+// (the operator's OPERATOR_EDGE setting), and the
 // expected output: expected-config.json (the exact published text) or, when render refuses to
 // produce a document, expected-problems.json; and expected-verdicts.json.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { asJussiResource } from '@jussi/operator/resources/as-resource';
 import type { JussiResource } from '@jussi/operator/resources/types';
 import { DEFAULT_OPERATOR_LIMITS, type OperatorLimits } from '@jussi/operator/render/limits';
 import type { RenderResult } from '@jussi/operator/render/render';
+import type { RawEdge } from '@jussi/proxy/config/document';
 import { repoRoot } from '../../../support/repo.js';
 import { readYamlDocuments } from '../../../crds/support/crd-files.js';
 
@@ -18,6 +20,7 @@ export interface GoldenCase {
   readonly dir: string;
   readonly resources: readonly JussiResource[];
   readonly limits: OperatorLimits;
+  readonly edge?: RawEdge;
 }
 
 export function goldenCases(): GoldenCase[] {
@@ -31,7 +34,7 @@ export function goldenCases(): GoldenCase[] {
 export function resourcesFromYaml(path: string): JussiResource[] {
   return readYamlDocuments(path).map((doc, i) => {
     const r = asJussiResource(doc, 'default');
-    if (r === null) throw new Error(`${path}: document ${i} is not a JsonRpcUpstream or CacheRule`);
+    if (r === null) throw new Error(`${path}: document ${i} is not a JsonRpcUpstream, CacheRule or RateLimitPolicy`);
     return r;
   });
 }
@@ -40,7 +43,9 @@ function loadCase(name: string): GoldenCase {
   const dir = join(goldenDir, name);
   const limitsFile = join(dir, 'limits.json');
   const limits = existsSync(limitsFile) ? (JSON.parse(readFileSync(limitsFile, 'utf8')) as OperatorLimits) : DEFAULT_OPERATOR_LIMITS;
-  return { name, dir, resources: resourcesFromYaml(join(dir, 'input.yaml')), limits };
+  const edgeFile = join(dir, 'edge.json');
+  const edge = existsSync(edgeFile) ? { edge: JSON.parse(readFileSync(edgeFile, 'utf8')) as RawEdge } : {};
+  return { name, dir, resources: resourcesFromYaml(join(dir, 'input.yaml')), limits, ...edge };
 }
 
 /** The verdicts as the expected-verdicts.json files hold them: an object keyed kind/namespace/name. */
