@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readSettings } from '@jussi/proxy/config/env';
+import { readOperatorSettings } from '@jussi/operator/settings';
 import { chartCases } from './support/cases.js';
 import { findObject, NAMESPACE, renderObjects, RELEASE, type K8sObject } from './support/helm.js';
 import { asArray, asRecord, asStrings, at, containersOf, envOf, rulesOf } from './support/objects.js';
@@ -15,6 +16,7 @@ const PROXY_ENV = new Set([
   'JUSSI_SERVER_WORKERS', 'JUSSI_MEMORY_CACHE_MAX_BYTES', 'JUSSI_SHUTDOWN_GRACE',
   'JUSSI_REDIS_URL', 'JUSSI_REDIS_READ_REPLICA_URLS',
   'LOG_LEVEL', 'LOG_FORMAT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME',
+  'JUSSI_RATE_LIMITS', 'JUSSI_API_KEYS_FILE',
 ]);
 /** Read by libraries in the proxy process rather than by our settings reader. */
 const LIBRARY_ENV = new Set(['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'NODE_OPTIONS']);
@@ -23,7 +25,7 @@ const OPERATOR_ENV = new Set([
   'POD_NAME', 'POD_NAMESPACE', 'OPERATOR_WATCH_NAMESPACES', 'OPERATOR_CONFIGMAP', 'OPERATOR_PROXY_NAMESPACE',
   'OPERATOR_PROXY_SELECTOR', 'OPERATOR_PROXY_ADMIN_PORT', 'OPERATOR_STATUS_POLL_INTERVAL', 'OPERATOR_LEASE_NAME',
   'OPERATOR_LEASE_NAMESPACE', 'OPERATOR_METRICS_PORT', 'OPERATOR_LIMITS_BATCH_SIZE', 'OPERATOR_LIMITS_ACCOUNT_HISTORY',
-  'OPERATOR_LIMITS_CUSTOM_JSON_OP_LENGTH', 'OPERATOR_LIMITS_ACCOUNTS_BLACKLIST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_OPTIONS',
+  'OPERATOR_LIMITS_CUSTOM_JSON_OP_LENGTH', 'OPERATOR_LIMITS_ACCOUNTS_BLACKLIST', 'OPERATOR_EDGE', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_OPTIONS',
 ]);
 
 function container(objects: readonly K8sObject[], deployment: string, name: string): Record<string, unknown> {
@@ -41,6 +43,23 @@ function literalEnv(c: Record<string, unknown>): Record<string, string> {
 function portNamed(c: Record<string, unknown>, name: string): unknown {
   return asRecord(asArray(c['ports']).find((p) => asRecord(p)['name'] === name))['containerPort'];
 }
+
+describe('edge settings', () => {
+  it('OPERATOR_EDGE parses with the operator settings reader; keys are files the proxy pods mount', () => {
+    const c = chartCases().find((x) => x.name === 'public-endpoint');
+    assert.ok(c);
+    const objects = renderObjects({ valuesFiles: [c.valuesFile], serviceMonitorApi: true });
+    const operatorEnv = literalEnv(container(objects, `${c.prefix}-operator`, 'operator'));
+    const settings = readOperatorSettings(operatorEnv, 'host');
+    assert.ok(settings.ok, JSON.stringify(settings.ok ? '' : settings.errors));
+    assert.equal(settings.settings.edge?.auth?.api_keys?.file, '/etc/jussi/api-keys/keys');
+    assert.ok(!JSON.stringify(operatorEnv).includes('jussi-api-keys'), 'only the path reaches the document, not the Secret');
+    const proxy = container(objects, `${c.prefix}-proxy`, 'proxy');
+    assert.equal(literalEnv(proxy)['JUSSI_API_KEYS_FILE'], '/etc/jussi/api-keys/keys');
+    const mounts = asArray(proxy['volumeMounts']).map((m) => [at(m, 'name'), at(m, 'mountPath'), at(m, 'readOnly')]);
+    assert.ok(mounts.some(([n, p, ro]) => n === 'api-keys' && p === '/etc/jussi/api-keys' && ro === true));
+  });
+});
 
 describe('environment variables', () => {
   it('every proxy variable in our list is one the proxy settings reader actually reads', () => {

@@ -125,8 +125,8 @@ describe('RBAC shape', () => {
     assert.ok(clusterRole);
     const rules = rulesOf(clusterRole);
     assert.deepEqual(rules.map((r) => [r.apiGroups, r.resources, r.verbs]), [
-      [['jussi.io'], ['jsonrpcupstreams', 'cacherules'], ['get', 'list', 'watch']],
-      [['jussi.io'], ['jsonrpcupstreams/status', 'cacherules/status'], ['patch']],
+      [['jussi.io'], ['jsonrpcupstreams', 'cacherules', 'ratelimitpolicies'], ['get', 'list', 'watch']],
+      [['jussi.io'], ['jsonrpcupstreams/status', 'cacherules/status', 'ratelimitpolicies/status'], ['patch']],
       [['', 'events.k8s.io'], ['events'], ['create', 'patch']],
     ]);
   });

@@ -183,10 +183,10 @@ otherwise one Role per watched namespace.
 */}}
 {{- define "jussi.operatorResourceRules" -}}
 - apiGroups: ["jussi.io"]
-  resources: ["jsonrpcupstreams", "cacherules"]
+  resources: ["jsonrpcupstreams", "cacherules", "ratelimitpolicies"]
   verbs: ["get", "list", "watch"]
 - apiGroups: ["jussi.io"]
-  resources: ["jsonrpcupstreams/status", "cacherules/status"]
+  resources: ["jsonrpcupstreams/status", "cacherules/status", "ratelimitpolicies/status"]
   verbs: ["patch"]
 - apiGroups: ["", "events.k8s.io"]
   resources: ["events"]
@@ -214,4 +214,43 @@ otherwise one Role per watched namespace.
         cidr: {{ . }}
     {{- end -}}
   {{- end -}}
+{{- end -}}
+
+{{/*
+The config document's `edge` member from the `edge` values (OPERATOR_EDGE, JSON): CORS,
+security headers, auth and trusted proxies. RateLimitPolicy resources add the buckets. Key
+material is referenced by the paths the proxy pods mount it at, never copied in.
+*/}}
+{{- define "jussi.apiKeysDir" -}}/etc/jussi/api-keys{{- end -}}
+{{- define "jussi.jwtSecretDir" -}}/etc/jussi/jwt{{- end -}}
+{{- define "jussi.edgeDocument" -}}
+{{- $e := .Values.edge -}}
+{{- $doc := dict -}}
+{{- with $e.trustedProxies }}{{- $_ := set $doc "trusted_proxies" . }}{{- end }}
+{{- with $e.cors.allowedOrigins }}
+{{- $cors := dict "allowed_origins" . "max_age" $e.cors.maxAge "allow_credentials" $e.cors.allowCredentials }}
+{{- with $e.cors.allowedMethods }}{{- $_ := set $cors "allowed_methods" . }}{{- end }}
+{{- with $e.cors.allowedHeaders }}{{- $_ := set $cors "allowed_headers" . }}{{- end }}
+{{- $_ := set $doc "cors" $cors }}
+{{- end }}
+{{- if $e.securityHeaders.enabled }}
+{{- $_ := set $doc "security_headers" (dict "enabled" true "hsts_max_age" $e.securityHeaders.hstsMaxAge) }}
+{{- end }}
+{{- if ne $e.auth.mode "off" }}
+{{- $auth := dict "mode" $e.auth.mode "anonymous_tier" $e.auth.anonymousTier }}
+{{- if $e.auth.apiKeys.existingSecret }}
+{{- $_ := set $auth "api_keys" (dict "file" (printf "%s/keys" (include "jussi.apiKeysDir" .))) }}
+{{- end }}
+{{- with $e.auth.jwt.algorithms }}
+{{- $j := $e.auth.jwt }}
+{{- $jwt := dict "algorithms" . "clock_skew" $j.clockSkew "tier_claim" $j.tierClaim "default_tier" $j.defaultTier }}
+{{- with $j.jwksUrl }}{{- $_ := set $jwt "jwks_url" . }}{{- end }}
+{{- with $j.issuer }}{{- $_ := set $jwt "issuer" . }}{{- end }}
+{{- with $j.audience }}{{- $_ := set $jwt "audience" . }}{{- end }}
+{{- if $j.hs256SecretName }}{{- $_ := set $jwt "secret_file" (printf "%s/secret" (include "jussi.jwtSecretDir" $)) }}{{- end }}
+{{- $_ := set $auth "jwt" $jwt }}
+{{- end }}
+{{- $_ := set $doc "auth" $auth }}
+{{- end }}
+{{- if $doc }}{{ toJson $doc }}{{ end }}
 {{- end -}}
