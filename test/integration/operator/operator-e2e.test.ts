@@ -220,6 +220,31 @@ describe('operator end to end (fake API server, real proxies)', () => {
     }, 'the namespace unroutable after deletion', 30_000);
   });
 
+  it('a RateLimitPolicy limits calls on every proxy and its status counts the refused ones', async () => {
+    kube.put({
+      apiVersion: GV,
+      kind: 'RateLimitPolicy',
+      metadata: { name: 'public', namespace: APPS },
+      spec: { buckets: [{ name: 'chain-things', key: 'Client', limit: 1, periodSeconds: 86400, burst: 2, prefixes: ['chain.get_limited'] }] },
+    });
+    const policy = await programmed('RateLimitPolicy', 'public');
+    assert.equal(condition(policy, 'Accepted')?.message, 'defines 1 bucket: "chain-things"');
+    const doc = JSON.parse(configMap()?.data?.[CONFIG_MAP_KEY] ?? '{}') as { edge?: { rate_limits?: { buckets: { name: string; key: string }[] } } };
+    assert.deepEqual(doc.edge?.rate_limits?.buckets.map((b) => [b.name, b.key]), [['chain-things', 'client']]);
+    // No Redis here: each proxy limits locally, at its share (one process each: the whole bucket).
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await rpc(proxies[0]!.url, { jsonrpc: '2.0', id: i, method: 'chain.get_limited', params: [i] })).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+    assert.equal((await rpc(proxies[0]!.url, { jsonrpc: '2.0', id: 9, method: 'chain.get_thing', params: [9] })).status, 200, 'other methods are not counted');
+    const counted = await waitFor(() => {
+      const r = get('RateLimitPolicy', 'public') as (Resource & { status?: { buckets?: { name: string; limited: number }[]; localProxies?: number } }) | undefined;
+      return r?.status?.buckets?.[0]?.limited === 1 ? r : undefined;
+    }, 'the refused call counted in status', 30_000);
+    assert.equal(counted.status?.localProxies, 2);
+    kube.remove(GV, 'RateLimitPolicy', APPS, 'public');
+    await waitFor(() => !(configMap()?.data?.[CONFIG_MAP_KEY] ?? '').includes('chain-things'), 'the policy removed from the document', 30_000);
+  });
+
   it('recovers from repeatedly dropped watches and still converges', async () => {
     for (let i = 0; i < 5; i++) {
       kube.dropWatches();

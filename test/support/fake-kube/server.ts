@@ -35,6 +35,7 @@ export interface FakeKubeOptions {
 export const JUSSI_CRDS: readonly CrdRegistration[] = [
   { group: 'jussi.io', version: 'v1alpha1', kind: 'JsonRpcUpstream', plural: 'jsonrpcupstreams', shortNames: ['jru'] },
   { group: 'jussi.io', version: 'v1alpha1', kind: 'CacheRule', plural: 'cacherules', shortNames: ['jcr'] },
+  { group: 'jussi.io', version: 'v1alpha1', kind: 'RateLimitPolicy', plural: 'ratelimitpolicies', shortNames: ['jrl'] },
 ];
 
 export interface WatchFilter {
