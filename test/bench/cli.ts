@@ -1,7 +1,7 @@
 // `npm run bench [-- options]` (scripts/bench.mjs builds, then runs this):
 //   --smoke              a second or so per measurement, one round (the test command runs it)
 //   --only=a,b           only these scenarios (hit-single, hit-batch, pass-http, pass-latency,
-//                        pass-ws, hit-redis, mix, render)
+//                        pass-ws, hit-redis, hit-limits, mix, render)
 //   --out=DIR            where the report goes (default test/bench/results; a temp dir for --smoke)
 //   --seconds=N --rounds=N   override the mode's measurement length and rounds
 //   --profile=DIR        run our proxy with --cpu-prof, profiles in DIR (see cpuprofile-summary)

@@ -66,7 +66,7 @@ export const PRESETS: Readonly<Record<BenchMode, Preset>> = {
   },
 };
 
-export const SCENARIO_IDS = ['hit-single', 'hit-batch', 'pass-http', 'pass-latency', 'pass-ws', 'hit-redis', 'mix', 'render'] as const;
+export const SCENARIO_IDS = ['hit-single', 'hit-batch', 'pass-http', 'pass-latency', 'pass-ws', 'hit-redis', 'hit-limits', 'mix', 'render'] as const;
 
 const UPSTREAM_WORKERS = 2;
 

@@ -69,6 +69,26 @@ function syntheticConfig(upstreamUrl: string, ttl: number): RawConfigDocument {
   return { limits: { accounts_blacklist: [] }, upstreams: [{ name: 'appbase', urls: [['appbase', upstreamUrl]], ttls: [['appbase', ttl]], timeouts: TIMEOUTS }] };
 }
 
+/**
+ * Rate limits a busy client stays within (so every answer is a hit, as in hit-single): one
+ * bucket per client, one for broadcasts only (its prefix walks the trie without counting), and
+ * a global guard, all shared through Redis.
+ */
+function withRateLimits(doc: RawConfigDocument): RawConfigDocument {
+  return {
+    ...doc,
+    edge: {
+      rate_limits: {
+        buckets: [
+          { name: 'per-client', key: 'client', limit: 100_000, burst: 200_000 },
+          { name: 'broadcast', key: 'client', limit: 10, prefixes: ['appbase.condenser_api.broadcast_transaction'] },
+          { name: 'global', key: 'global', limit: 1_000_000, burst: 2_000_000 },
+        ],
+      },
+    },
+  };
+}
+
 /** ttl 0: cached without expiry (ARCHITECTURE item 1); the memory tier's own cap is raised so no entry expires mid-run. */
 const HIT_ENV = { JUSSI_MEMORY_CACHE_MAX_TTL: '86400', JUSSI_LIRB_POLL_INTERVAL: '0' };
 const PASS_ENV = { JUSSI_LIRB_POLL_INTERVAL: '0' };
@@ -204,6 +224,25 @@ export function buildScenarios(s: Services, sizes: ScenarioSizes): Scenario[] {
       ratios: [
         { label: 'Redis/floor', of: 'ours-redis', to: 'floor-1w', metric: 'rps' },
         { label: 'Redis/memory', of: 'ours-redis', to: 'ours-memory', metric: 'rps' },
+      ],
+    },
+    {
+      id: 'hit-limits',
+      title: 'Cache hit, single, with rate limits shared through Redis',
+      description:
+        'The hit-single request with three rate-limit buckets (per client, broadcasts only, global) shared through a local redis-server that the proxy also uses as its cache tier, against the same proxy without limits (with and without Redis). The limits admit every call: this measures what limiting costs, not what refusing saves.',
+      load: { kind: 'wrk', connections: sizes.otherConnections },
+      lua: fixedBodyLua(SINGLE_BODY),
+      requests: singleCheck,
+      cache: 'hit',
+      systems: [
+        ours({ id: 'ours-plain', label: 'jussi 1w (no limits, no Redis)', workers: 1, config: syntheticConfig(upstreamUrl, 0), env: HIT_ENV }),
+        ours({ id: 'ours-redis', label: 'jussi 1w (no limits, Redis)', workers: 1, config: syntheticConfig(upstreamUrl, 0), env: { ...HIT_ENV, JUSSI_REDIS_URL: s.redisUrl } }),
+        ours({ id: 'ours-limits', label: 'jussi 1w (rate limits, Redis shared)', workers: 1, config: withRateLimits(syntheticConfig(upstreamUrl, 0)), env: { ...HIT_ENV, JUSSI_REDIS_URL: s.redisUrl } }),
+      ],
+      ratios: [
+        { label: 'limits/plain', of: 'ours-limits', to: 'ours-plain', metric: 'rps' },
+        { label: 'limits/Redis', of: 'ours-limits', to: 'ours-redis', metric: 'rps' },
       ],
     },
     {

@@ -73,6 +73,17 @@ export function evaluateTargets(scenarios: readonly ScenarioResult[], render: Re
     out.push(p === undefined || r === undefined ? missing('batch-ratio', target) : { id: 'batch-ratio', target, measured: `${x(r)} ${at(p)}`, met: r >= 0.5 });
   }
   {
+    const target = 'Rate limits on, Redis shared: at most 5% off the single cache hit';
+    const p = point(scenarios, 'hit-limits');
+    const r = ratio(p, 'limits/plain');
+    const redis = ratio(p, 'limits/Redis');
+    out.push(
+      p === undefined || r === undefined
+        ? missing('rate-limit-cost', target)
+        : { id: 'rate-limit-cost', target, measured: `${x(r)} ${at(p)}${redis === undefined ? '' : ` (${x(redis)} of the same proxy with Redis, without limits)`}`, met: r >= 0.95 },
+    );
+  }
+  {
     const target = 'Tracing at 1% sampling costs under 5% (realistic mix)';
     const p = point(scenarios, 'mix');
     const r = ratio(p, 'tracing 1%/off');

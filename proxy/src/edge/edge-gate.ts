@@ -84,7 +84,7 @@ export class EdgeGate {
     const securityOn = s.securityHeaders ?? edge?.securityHeaders != null;
     if (edge === null && auth.mode === 'off' && !securityOn) {
       this.plan = null;
-      this.watchKeys(null);
+      void this.watchKeys(null);
       this.jwt = null;
       return;
     }
@@ -115,7 +115,7 @@ export class EdgeGate {
   }
 
   async close(): Promise<void> {
-    this.watchKeys(null);
+    void this.watchKeys(null);
     await this.limiter.stop();
   }
 

@@ -74,11 +74,72 @@ interface Lease {
   deniedUntil: number;
 }
 
+/** One bucket instance (bucket x identity) a request needs tokens of. */
 interface Need {
   readonly instance: string;
   readonly ref: BucketRef;
   readonly identity: string;
   count: number;
+  lease?: Lease;
+  share?: BucketLimits;
+  state?: BucketState;
+}
+
+interface Needs {
+  /** Each instance once. */
+  readonly all: readonly Need[];
+  /** Per call, the instances counting it. */
+  readonly perItem: readonly (readonly Need[])[];
+}
+
+const NO_NEEDS: readonly Need[] = [];
+
+/** The bucket instances the calls need, with counts; null when no bucket counts any call. */
+function needsOf(items: readonly (readonly BucketRef[])[], caller: Caller): Needs | null {
+  let byInstance: Map<string, Need> | null = null;
+  const all: Need[] = [];
+  const perItem: (readonly Need[])[] = [];
+  for (const refs of items) {
+    if (refs.length === 0) {
+      perItem.push(NO_NEEDS);
+      continue;
+    }
+    const mine: Need[] = [];
+    for (const ref of refs) {
+      const identity = identityOf(ref.config.key, caller);
+      const instance = `${ref.config.name}\u0000${identity}`;
+      byInstance ??= new Map();
+      let need = byInstance.get(instance);
+      if (need === undefined) {
+        need = { instance, ref, identity, count: 0 };
+        byInstance.set(instance, need);
+        all.push(need);
+      }
+      need.count += 1;
+      mine.push(need);
+    }
+    perItem.push(mine);
+  }
+  return all.length === 0 ? null : { all, perItem };
+}
+
+/**
+ * Calls in order: a call passes when `wait` is 0 for every instance counting it, and then
+ * `takeOne` runs for each; otherwise it is refused by the instance with the longest wait.
+ */
+function decideInOrder(needs: Needs, wait: (need: Need) => number, takeOne: (need: Need) => void, limited: (bucket: string) => void): Admission {
+  const out: (Denial | null)[] = [];
+  for (const mine of needs.perItem) {
+    let denial: Denial | null = null;
+    for (const need of mine) {
+      const ms = wait(need);
+      if (ms > 0 && (denial === null || ms > denial.retryAfterMs)) denial = { bucket: need.ref.config, retryAfterMs: ms };
+    }
+    if (denial === null) for (const need of mine) takeOne(need);
+    else limited(denial.bucket.name);
+    out.push(denial);
+  }
+  return out;
 }
 
 /** Lease top-up: 5% of the burst on top of what a call needs (0 for small buckets: exact). */
@@ -152,130 +213,95 @@ export class RateLimiter {
    * Redis round trip.
    */
   admit(items: readonly (readonly BucketRef[])[], caller: Caller): Admission | Promise<Admission> {
-    const needs = this.needsOf(items, caller);
+    const needs = needsOf(items, caller);
     if (needs === null) return new Array<Denial | null>(items.length).fill(null);
     const now = this.now();
     const store = this.options.store;
-    if (store === null || !this.sharedUsable(store, now)) return this.decideLocal(items, caller, needs, now);
+    if (store === null || !this.sharedUsable(store, now)) return this.decideLocal(needs, now);
 
     let refills: TakeRequest[] | null = null;
     let refilled: Need[] | null = null;
-    for (const need of needs.values()) {
+    for (const need of needs.all) {
       const lease = this.leaseOf(need.instance, now);
+      need.lease = lease;
       if (lease.tokens >= need.count || lease.deniedUntil > now) continue;
       refills ??= [];
       refilled ??= [];
       refills.push({ key: bucketKey(need.ref.config.name, need.identity), limits: need.ref.limits, wanted: need.count - lease.tokens + leaseChunk(need.ref.limits) });
       refilled.push(need);
     }
-    if (refills === null || refilled === null) return this.decideShared(items, caller, now);
+    if (refills === null || refilled === null) return this.decideShared(needs, now);
     const asked = refilled;
     const requests = refills;
     return store.take(requests).then(
       (replies) => {
         const at = this.now();
         replies.forEach((reply, i) => {
-          const need = asked[i] as Need;
-          const lease = this.leaseOf(need.instance, at);
+          const lease = (asked[i] as Need).lease as Lease;
           lease.tokens += reply.granted;
           lease.expiresAt = at + this.leaseTtlMs;
           if (reply.granted < (requests[i] as TakeRequest).wanted) lease.deniedUntil = at + reply.waitMs;
-          this.leases.set(need.instance, lease);
         });
-        return this.decideShared(items, caller, at);
+        return this.decideShared(needs, at);
       },
       (err: unknown) => {
         const at = this.now();
         this.storeFailedUntil = at + STORE_BACKOFF_MS;
         this.options.onStoreError?.(err);
         this.refreshMode(at);
-        return this.decideLocal(items, caller, needs, at);
+        return this.decideLocal(needs, at);
       },
     );
   }
 
   // ------------------------------------------------------------------------------------------
 
-  /** Bucket instances the calls need, with counts; null when no bucket counts any call. */
-  private needsOf(items: readonly (readonly BucketRef[])[], caller: Caller): Map<string, Need> | null {
-    let needs: Map<string, Need> | null = null;
-    for (const refs of items) {
-      for (const ref of refs) {
-        const identity = identityOf(ref.config.key, caller);
-        const instance = `${ref.config.name}\u0000${identity}`;
-        needs ??= new Map();
-        const need = needs.get(instance);
-        if (need === undefined) needs.set(instance, { instance, ref, identity, count: 1 });
-        else need.count += 1;
-      }
-    }
-    return needs;
-  }
-
-  private instanceOf(ref: BucketRef, caller: Caller): string {
-    return `${ref.config.name}\u0000${identityOf(ref.config.key, caller)}`;
-  }
-
+  /** The lease of a bucket instance, created (empty) and remembered on first use; lapsed tokens are dropped. */
   private leaseOf(instance: string, now: number): Lease {
-    const lease = this.leases.get(instance);
-    if (lease === undefined) return { tokens: 0, expiresAt: 0, deniedUntil: 0 };
-    if (lease.expiresAt <= now) lease.tokens = 0;
+    let lease = this.leases.get(instance);
+    if (lease === undefined) {
+      lease = { tokens: 0, expiresAt: 0, deniedUntil: 0 };
+      this.leases.set(instance, lease);
+    } else if (lease.expiresAt <= now) {
+      lease.tokens = 0;
+    }
     return lease;
   }
 
-  private decideShared(items: readonly (readonly BucketRef[])[], caller: Caller, now: number): Admission {
-    const out: (Denial | null)[] = [];
-    for (const refs of items) {
-      let denial: Denial | null = null;
-      for (const ref of refs) {
-        const lease = this.leaseOf(this.instanceOf(ref, caller), now);
-        if (lease.tokens >= 1) continue;
+  private decideShared(needs: Needs, now: number): Admission {
+    return decideInOrder(
+      needs,
+      (need) => {
+        const lease = need.lease as Lease;
+        if (lease.tokens >= 1) return 0;
         // Known empty until deniedUntil; else (tokens taken by calls in flight) about one token's time.
-        const retryAfterMs = lease.deniedUntil > now ? lease.deniedUntil - now : waitForToken(0, ref.limits);
-        if (denial === null || retryAfterMs > denial.retryAfterMs) denial = { bucket: ref.config, retryAfterMs };
-      }
-      if (denial === null) {
-        for (const ref of refs) {
-          const instance = this.instanceOf(ref, caller);
-          const lease = this.leaseOf(instance, now);
-          lease.tokens -= 1;
-          this.leases.set(instance, lease);
-        }
-      } else {
-        this.countLimited(denial.bucket.name);
-      }
-      out.push(denial);
-    }
-    return out;
+        return lease.deniedUntil > now ? lease.deniedUntil - now : waitForToken(0, need.ref.limits);
+      },
+      (need) => {
+        (need.lease as Lease).tokens -= 1;
+      },
+      (bucket) => this.countLimited(bucket),
+    );
   }
 
-  private decideLocal(items: readonly (readonly BucketRef[])[], caller: Caller, needs: ReadonlyMap<string, Need>, now: number): Admission {
-    const states = new Map<string, BucketState>();
-    for (const need of needs.values()) {
-      const limits = shareOf(need.ref.limits, this.peerCount);
-      states.set(need.instance, take(this.local.get(need.instance), limits, now, 0).state);
+  private decideLocal(needs: Needs, now: number): Admission {
+    for (const need of needs.all) {
+      need.share = shareOf(need.ref.limits, this.peerCount);
+      need.state = take(this.local.get(need.instance), need.share, now, 0).state;
     }
-    const out: (Denial | null)[] = [];
-    for (const refs of items) {
-      let denial: Denial | null = null;
-      for (const ref of refs) {
-        const state = states.get(this.instanceOf(ref, caller)) as BucketState;
-        if (state.tokens >= 1) continue;
-        const retryAfterMs = waitForToken(state.tokens, shareOf(ref.limits, this.peerCount));
-        if (denial === null || retryAfterMs > denial.retryAfterMs) denial = { bucket: ref.config, retryAfterMs };
-      }
-      if (denial === null) {
-        for (const ref of refs) {
-          const instance = this.instanceOf(ref, caller);
-          const state = states.get(instance) as BucketState;
-          states.set(instance, { tokens: state.tokens - 1, at: state.at });
-        }
-      } else {
-        this.countLimited(denial.bucket.name);
-      }
-      out.push(denial);
-    }
-    for (const [instance, state] of states) this.local.set(instance, state);
+    const out = decideInOrder(
+      needs,
+      (need) => {
+        const state = need.state as BucketState;
+        return state.tokens >= 1 ? 0 : waitForToken(state.tokens, need.share as BucketLimits);
+      },
+      (need) => {
+        const state = need.state as BucketState;
+        need.state = { tokens: state.tokens - 1, at: state.at };
+      },
+      (bucket) => this.countLimited(bucket),
+    );
+    for (const need of needs.all) this.local.set(need.instance, need.state as BucketState);
     return out;
   }
 

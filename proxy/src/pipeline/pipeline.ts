@@ -182,7 +182,7 @@ export class Pipeline implements RpcHandler {
     let limited = 0;
     let retryAfterMs = 0;
     const outcomes = await Promise.all(
-      planned.map((p, i): ItemOutcome | Promise<ItemOutcome> => {
+      planned.map(async (p, i): Promise<ItemOutcome> => {
         const denial = admission?.[i];
         if (denial == null) return this.answer(p, hitOf.get(p), state);
         limited += 1;
