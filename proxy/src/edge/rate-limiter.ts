@@ -96,6 +96,16 @@ const NO_NEEDS: readonly Need[] = [];
 
 /** The bucket instances the calls need, with counts; null when no bucket counts any call. */
 function needsOf(items: readonly (readonly BucketRef[])[], caller: Caller): Needs | null {
+  // A single call (the common request) counts in distinct buckets: no de-duplication needed.
+  if (items.length === 1) {
+    const refs = items[0] as readonly BucketRef[];
+    if (refs.length === 0) return null;
+    const all = refs.map((ref): Need => {
+      const identity = identityOf(ref.config.key, caller);
+      return { instance: `${ref.config.name}\u0000${identity}`, ref, identity, count: 1 };
+    });
+    return { all, perItem: [all] };
+  }
   let byInstance: Map<string, Need> | null = null;
   const all: Need[] = [];
   const perItem: (readonly Need[])[] = [];
