@@ -101,7 +101,8 @@ export function parseStateReport(value: unknown): ParsedState {
       lastIrreversibleBlockNum: lirb,
       upstreams: array(value, 'upstreams', 'state').map(upstream),
       cacheRules: array(value, 'cacheRules', 'state').map(cacheRule),
-      rateLimits: rateLimits(value['rateLimits']),
+      // Absent from proxies older than edge protection: kept absent.
+      ...('rateLimits' in value ? { rateLimits: rateLimits(value['rateLimits']) } : {}),
     };
     return { ok: true, report };
   } catch (err) {

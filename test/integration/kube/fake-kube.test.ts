@@ -39,7 +39,7 @@ describe('fake kube API server', () => {
     assert.ok(JSON.stringify(groups.body).includes('"jussi.io/v1alpha1"'));
     const res = await rawRequest(kube.url, 'GET', '/apis/jussi.io/v1alpha1');
     const names = (res.body as { resources: { name: string }[] }).resources.map((r) => r.name).sort();
-    assert.deepEqual(names, ['cacherules', 'cacherules/status', 'jsonrpcupstreams', 'jsonrpcupstreams/status']);
+    assert.deepEqual(names, ['cacherules', 'cacherules/status', 'jsonrpcupstreams', 'jsonrpcupstreams/status', 'ratelimitpolicies', 'ratelimitpolicies/status']);
   });
 
   it('keeps one global, increasing resourceVersion and sets uid and creationTimestamp on create', async () => {

@@ -169,6 +169,8 @@ describe('parseStateReport', () => {
     { name: 'a full report', value: report('abc') },
     { name: 'before the first config', value: { ...report('x'), configHash: null, configLoadedAt: null, lastIrreversibleBlockNum: null } },
     { name: 'with a reload error', value: { ...report('x'), lastReloadError: { at: 't', message: 'bad', hash: null } } },
+    { name: 'with rate limits', value: { ...report('x'), rateLimits: { mode: 'local', peers: 3, limited: { 'per-client': 12 } } } },
+    { name: 'without rate limits configured', value: { ...report('x'), rateLimits: null } },
     { name: 'not an object', value: [1], error: /must be a JSON object/ },
     { name: 'another service', value: { ...report('x'), service: 'nginx' }, error: /service must be "jussi"/ },
     { name: 'a bad upstream', value: { ...report('x'), upstreams: [{ url: 'u' }] }, error: /upstreams\[0\]\.protocol/ },
