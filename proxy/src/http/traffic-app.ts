@@ -89,7 +89,9 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
   // method not allowed on / like any other.
   app.options('/', async (request: FastifyRequest, reply: FastifyReply) => {
     const preflight = gate?.preflight(request.headers) ?? null;
-    if (preflight === null) return send(reply, routes.httpError('MethodNotAllowed', request.headers, context(request, settings)), ['allow', 'POST']);
+    if (preflight === null) {
+      return send(reply, routes.httpError('MethodNotAllowed', request.headers, { ...context(request, settings), allowed: RPC_METHODS }), ['allow', RPC_METHODS]);
+    }
     reply.hijack();
     writeReply(reply.raw, { statusCode: 204, headers: {}, body: null }, preflight);
     return reply;
