@@ -6,6 +6,7 @@ import type { LogSettings } from '@jussi/proxy/config/settings';
 import { DEFAULT_OPERATOR_LIMITS, type OperatorLimits } from './render/limits.js';
 import type { RawEdge } from '@jussi/proxy/config/document';
 import { validateConfigSchema } from '@jussi/proxy/config/schema';
+import { readSidecarSettings, type SidecarSettings } from './sidecar-settings.js';
 
 export interface OperatorSettings {
   /** This replica's identity in the leader election (POD_NAME, else the host name). */
@@ -30,6 +31,8 @@ export interface OperatorSettings {
   /** OPERATOR_EDGE: the document's `edge` member without rate_limits (CORS, auth, trusted proxies); RateLimitPolicies add buckets. */
   readonly edge?: RawEdge;
   readonly log: LogSettings;
+  /** Sidecar injection and config distribution (sidecar-settings.ts). */
+  readonly sidecar: SidecarSettings;
 }
 
 export interface OperatorEnvError {
@@ -140,6 +143,7 @@ export function readOperatorSettings(env: Readonly<Record<string, string | undef
       timestampFormat: 'rfc3339',
       accessSampleRate: 1,
     },
+    sidecar: readSidecarSettings(env, podNamespace, errors),
   };
   return errors.length === 0 ? { ok: true, settings } : { ok: false, errors };
 }

@@ -2,7 +2,7 @@
 // changes: every replica's webhook and config servers swap to a rotated certificate for new
 // connections (tls.Server.setSecureContext) without a restart.
 
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { keyMatches } from './inspect.js';
 
 export interface ServingMaterial {
@@ -55,6 +55,17 @@ export class ServingCertificate {
         resolve(m);
       });
     });
+  }
+
+  /** Epoch ms the current certificate expires, 0 without one. */
+  expiresAt(): number {
+    const c = this.current;
+    if (c === null) return 0;
+    try {
+      return new Date(new X509Certificate(c.certPem).validTo).getTime();
+    } catch {
+      return 0;
+    }
   }
 
   /**

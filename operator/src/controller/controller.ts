@@ -38,6 +38,8 @@ import type { JussiResource } from '../resources/types.js';
 import type { OperatorSettings } from '../settings.js';
 import { cacheRuleStatus, rateLimitPolicyStatus, upstreamStatus } from '../status/compute-status.js';
 import { publishedFor, type ProxyState } from '../status/inputs.js';
+import { registerSidecarMetrics } from '../sidecars/sidecar-metrics.js';
+import { SidecarServices, type SidecarView } from '../sidecars/sidecar-services.js';
 import { Debouncer } from './debouncer.js';
 
 export interface ControllerOptions {
@@ -48,6 +50,8 @@ export interface ControllerOptions {
   readonly informerTuning?: Partial<InformerTuning>;
   /** Admin port of a proxy pod (tests run proxies on loopback ports). */
   readonly portOf?: PortOf;
+  /** Config port of a peer operator pod (tests run replicas on loopback ports). */
+  readonly peerPortOf?: PortOf;
   readonly now?: () => Date;
 }
 
@@ -82,7 +86,12 @@ export class Controller {
   private proxyCounts = { total: 0, ready: 0, programmed: 0 };
   private statusTimer: NodeJS.Timeout | null = null;
   private statusRun: Promise<void> | null = null;
+  private statusDueAt = 0;
+  private statusAgain = false;
   private started = false;
+  /** Sidecar injection and config distribution (OPERATOR_SIDECARS), else null. */
+  readonly sidecars: SidecarServices | null;
+  private sidecarView: SidecarView | null = null;
 
   constructor(private readonly options: ControllerOptions) {
     const { kubeConfig, settings } = options;
@@ -137,6 +146,13 @@ export class Controller {
       read: () => this.configMap.list(settings.configMap.namespace)[0],
     });
     this.writer = new StatusWriter({ kubeConfig });
+    this.sidecars = settings.sidecar.enabled
+      ? new SidecarServices({
+        kubeConfig, settings, logger: options.logger, leading: () => this.elector.isLeader(),
+        ...(tuning === undefined ? {} : { informerTuning: tuning }),
+        ...(options.peerPortOf === undefined ? {} : { peerPortOf: options.peerPortOf }),
+      })
+      : null;
     this.debouncer = new Debouncer(() => this.reconcile(), settings.debounceMs, settings.debounceMaxMs);
     this.metrics = new OperatorMetrics(
       {
@@ -150,6 +166,7 @@ export class Controller {
       },
       settings.lease.name,
     );
+    if (this.sidecars !== null) registerSidecarMetrics(this.metrics.registry, this.sidecars, () => this.sidecarView);
   }
 
   /** Informers are running and the first lists are in (the readiness probe). */
@@ -179,13 +196,22 @@ export class Controller {
       });
       c.informer.onError((e) => logger.warn({ resource: c.informer.description, error: { type: 'KubeError', message: e.error.message, code: e.error.status ?? 'network' }, retry_in_ms: e.retryInMs }, 'watch failed; retrying'));
     }
-    this.configMap.onChange(() => this.debouncer.trigger());
+    this.configMap.onChange(() => {
+      this.feedSidecars();
+      this.debouncer.trigger();
+    });
+    this.sidecars?.registry.onChange(() => this.statusSoon());
     this.discovery.onChange(() => this.scheduleStatus(PULL_WHEN_IDLE_MS));
     this.elector.onChange((leading) => {
       logger.info({ identity: this.options.settings.identity, lease: this.options.settings.lease.name }, leading ? 'leading: publishing config and writing status' : 'standing by: another replica leads');
-      if (leading) this.debouncer.trigger();
+      if (leading) {
+        this.sidecars?.leading();
+        this.debouncer.trigger();
+      }
     });
     await Promise.all([...this.crInformers.map((c) => c.informer.start()), this.configMap.start(), this.discovery.start()]);
+    this.feedSidecars();
+    await this.sidecars?.start();
     this.elector.start();
     this.debouncer.trigger();
     this.scheduleStatus(this.options.settings.statusPollIntervalMs);
@@ -201,7 +227,14 @@ export class Controller {
     await this.writer.idle().catch(() => undefined);
     await this.writer.stop();
     await this.elector.stop({ release: true });
+    await this.sidecars?.stop();
     await Promise.all([...this.crInformers.map((c) => c.informer.stop()), this.configMap.stop(), this.discovery.stop()]);
+  }
+
+  /** Every replica serves sidecars what the leader published (the ConfigMap it watches). */
+  private feedSidecars(): void {
+    const live = this.liveConfig();
+    if (this.sidecars !== null && live.text !== null && live.hash !== null) this.sidecars.feed.set(live.text, live.hash);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -242,6 +275,8 @@ export class Controller {
         const outcome = await this.publisher.publish(result.text);
         if (outcome.ok) {
           this.published = { hash: outcome.hash, generations: acceptedGenerations(result.verdicts) };
+          // Sidecars polling this replica get it now; the others' replicas see the ConfigMap change.
+          this.sidecars?.feed.set(result.text, outcome.hash);
           this.metrics.publishResult(outcome.changed ? 'changed' : 'unchanged', outcome.hash);
           if (outcome.changed) logger.info({ config_hash: outcome.hash, resources: resources.length, configmap: `${settings.configMap.namespace}/${settings.configMap.name}` }, 'published a new proxy config');
         } else {
@@ -277,6 +312,7 @@ export class Controller {
     // Pods that exist but are not ready count in the total ("2/3 proxies").
     for (let i = states.length; i < set.total; i++) states.push({ pod: `~not-ready-${i}`, report: null });
     this.proxies = states;
+    if (this.sidecars !== null) this.sidecarView = await this.sidecars.view();
     const hash = this.published?.hash;
     this.proxyCounts = {
       total: set.total,
@@ -298,20 +334,39 @@ export class Controller {
         namespace: resource.metadata.namespace,
         name: resource.metadata.name,
       };
+      const view = this.sidecarView;
+      const sidecars = view === null ? {} : {
+        sidecars: view.sidecars.map((e) => ({ pod: `${e.namespace}/${e.pod}`, runningHash: e.runningHash })),
+        sampledReports: view.samples.map((r) => ({ pod: r.pod, report: r.report })),
+      };
       const status =
         resource.kind === 'JsonRpcUpstream'
-          ? upstreamStatus({ resource, verdict, published, proxies: this.proxies, now })
+          ? upstreamStatus({ resource, verdict, published, proxies: this.proxies, now, ...sidecars })
           : resource.kind === 'RateLimitPolicy'
-            ? rateLimitPolicyStatus({ resource, verdict, published, proxies: this.proxies, now })
-            : cacheRuleStatus({ resource, verdict, published, proxies: this.proxies, now });
+            ? rateLimitPolicyStatus({ resource, verdict, published, proxies: this.proxies, now, ...sidecars })
+            : cacheRuleStatus({ resource, verdict, published, proxies: this.proxies, now, ...sidecars });
       this.writer.write(target, status);
     }
+  }
+
+  /**
+   * A status refresh soon (a sidecar appeared or runs another hash), without postponing one
+   * already due sooner: a thousand sidecars reloading at once cost one refresh, not a thousand.
+   */
+  private statusSoon(): void {
+    if (this.statusRun !== null) {
+      this.statusAgain = true;
+      return;
+    }
+    if (this.statusTimer !== null && this.statusDueAt <= Date.now() + PULL_WHEN_IDLE_MS) return;
+    this.scheduleStatus(PULL_WHEN_IDLE_MS);
   }
 
   /** Status refresh on a timer (figures change without any Kubernetes event). */
   private scheduleStatus(delayMs: number): void {
     if (!this.started) return;
     if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    this.statusDueAt = Date.now() + delayMs;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
       this.statusRun = (async () => {
@@ -323,7 +378,9 @@ export class Controller {
         .catch((err: unknown) => this.options.logger.warn({ error: { type: 'StatusError', message: String(err) } }, 'status refresh failed'))
         .finally(() => {
           this.statusRun = null;
-          this.scheduleStatus(this.options.settings.statusPollIntervalMs);
+          const again = this.statusAgain;
+          this.statusAgain = false;
+          this.scheduleStatus(again ? PULL_WHEN_IDLE_MS : this.options.settings.statusPollIntervalMs);
         });
     }, delayMs);
     this.statusTimer.unref();

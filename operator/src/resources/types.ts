@@ -81,6 +81,8 @@ export interface JsonRpcUpstreamStatus {
   /** "programmed/total", shown in the Programmed printer column (e.g. "2/3"). */
   readonly programmedProxies?: string;
   readonly proxies?: ProxiesStatus;
+  /** Injected sidecars (counted from their config long-polls), apart from the gateway proxies. */
+  readonly sidecars?: ProxiesStatus;
   /** Number of routes (the Routes printer column). */
   readonly routeCount?: number;
   readonly pools?: readonly UpstreamPoolStatus[];
@@ -122,6 +124,8 @@ export interface CacheRuleStatus {
   readonly conditions?: readonly Condition[];
   readonly programmedProxies?: string;
   readonly proxies?: ProxiesStatus;
+  /** Injected sidecars (counted from their config long-polls), apart from the gateway proxies. */
+  readonly sidecars?: ProxiesStatus;
   /** Number of rules (the Rules printer column). */
   readonly ruleCount?: number;
   readonly rules?: readonly CacheRuleFigures[];

@@ -23,10 +23,10 @@ import type {
 } from '../resources/types.js';
 import { cacheFigures } from './cache-figures.js';
 import { type ConditionFacts, condition } from './conditions.js';
-import type { ProxyState, PublishedConfig } from './inputs.js';
+import type { ProxyState, PublishedConfig, SidecarState } from './inputs.js';
 import { poolFigures } from './pools.js';
 import { programmedFacts } from './programmed.js';
-import { countProxies, programmedProxies } from './proxies.js';
+import { countProxies, countSidecars, programmedProxies } from './proxies.js';
 import { localProxies, rateLimitFigures } from './rate-limit-figures.js';
 
 export interface StatusInput<R extends JussiResource> {
@@ -41,6 +41,10 @@ export interface StatusInput<R extends JussiResource> {
   readonly now: Date;
   /** Conditions to carry lastTransitionTime over from; default: resource.status.conditions. */
   readonly previous?: readonly Condition[];
+  /** Injected sidecars (when sidecars are in use): counted in Programmed and status.sidecars. */
+  readonly sidecars?: readonly SidecarState[];
+  /** Sampled sidecar state reports: added to the proxies' for pool and cache figures only. */
+  readonly sampledReports?: readonly ProxyState[];
 }
 
 /** JsonRpcUpstreamStatus with every field set, plus the Routes printer column's count. */
@@ -69,7 +73,7 @@ export function upstreamStatus(input: StatusInput<JsonRpcUpstream>): DesiredUpst
   const common = commonStatus(input, '');
   return {
     ...common,
-    pools: poolFigures(urls, input.proxies),
+    pools: poolFigures(urls, figureReports(input)),
     routeCount: listLength(input.resource.spec, 'routes'),
   };
 }
@@ -81,7 +85,7 @@ export function cacheRuleStatus(input: StatusInput<CacheRule>): DesiredCacheRule
   const note = waiting > 0 ? `; ${waiting} of the rules wait for a JsonRpcUpstream (see Accepted)` : '';
   return {
     ...commonStatus(input, note),
-    rules: cacheFigures(prefixes, input.proxies),
+    rules: cacheFigures(prefixes, figureReports(input)),
     ruleCount: listLength(input.resource.spec, 'rules'),
   };
 }
@@ -111,25 +115,31 @@ export function rateLimitPolicyStatus(input: StatusInput<RateLimitPolicy>): Desi
   };
 }
 
+function figureReports(input: StatusInput<JussiResource>): readonly ProxyState[] {
+  return input.sampledReports === undefined || input.sampledReports.length === 0 ? input.proxies : [...input.proxies, ...input.sampledReports];
+}
+
 function commonStatus(
   input: StatusInput<JussiResource>,
   programmedNote: string,
-): { observedGeneration: number; conditions: Condition[]; programmedProxies: string; proxies: ProxiesStatus } {
+): { observedGeneration: number; conditions: Condition[]; programmedProxies: string; proxies: ProxiesStatus; sidecars?: ProxiesStatus } {
   const generation = input.verdict.generation;
   const previous = input.previous ?? previousConditions(input.resource);
   const proxies = countProxies(input.proxies, input.published?.hash ?? null);
+  const sidecars = input.sidecars === undefined ? undefined : countSidecars(input.sidecars, input.published?.hash ?? null);
   const accepted: ConditionFacts = {
     type: 'Accepted',
     status: input.verdict.accepted ? 'True' : 'False',
     reason: input.verdict.reason,
     message: input.verdict.message,
   };
-  const programmed = programmedFacts(input.verdict, generation, input.published, proxies, programmedNote);
+  const programmed = programmedFacts(input.verdict, generation, input.published, proxies, programmedNote, sidecars);
   return {
     observedGeneration: generation,
     conditions: [condition(accepted, generation, previous, input.now), condition(programmed, generation, previous, input.now)],
-    programmedProxies: programmedProxies(proxies),
+    programmedProxies: programmedProxies(proxies, sidecars),
     proxies,
+    ...(sidecars === undefined ? {} : { sidecars }),
   };
 }
 

@@ -33,3 +33,9 @@ export function count(value: unknown): number {
 export function publishedFor(key: string, hash: string, generations: ReadonlyMap<string, number>): PublishedConfig {
   return { hash, generation: generations.get(key) ?? null };
 }
+
+/** One injected sidecar as its config long-poll reports it: the hash its proxy runs ('' none). */
+export interface SidecarState {
+  readonly pod: string;
+  readonly runningHash: string;
+}

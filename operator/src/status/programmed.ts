@@ -20,6 +20,8 @@ export function programmedFacts(
   proxies: ProxiesStatus,
   /** Appended to a True message, e.g. rules still waiting for an upstream. */
   note = '',
+  /** Injected sidecars, counted beside the proxies; undefined when sidecars are not in use. */
+  sidecars?: ProxiesStatus,
 ): ConditionFacts {
   if (!verdict.accepted) {
     return { type: TYPE, status: 'False', reason: 'NotAccepted', message: `not programmed because it is not accepted (${verdict.reason})` };
@@ -31,19 +33,24 @@ export function programmedFacts(
   if (published.generation !== generation) {
     return { type: TYPE, status: 'False', reason: 'Pending', message: `generation ${generation} is not in the published ${config} yet` };
   }
-  if (proxies.ready === 0) {
+  const all = sidecars === undefined ? proxies : { total: proxies.total + sidecars.total, ready: proxies.ready + sidecars.ready, programmed: proxies.programmed + sidecars.programmed };
+  if (all.ready === 0) {
     const message =
-      proxies.total === 0
-        ? 'no proxy pods found'
-        : `none of the ${proxies.total} proxy pods is ready and answering its state report`;
+      all.total === 0
+        ? sidecars === undefined ? 'no proxy pods found' : 'no proxy pods or sidecars found'
+        : sidecars === undefined || sidecars.total === 0
+          ? `none of the ${proxies.total} proxy pods is ready and answering its state report`
+          : `none of the ${proxies.total} proxy pods and ${sidecars.total} sidecars runs a config yet`;
     return { type: TYPE, status: 'False', reason: 'NoProxies', message };
   }
-  const counted = `${proxies.programmed}/${proxies.total} proxies run ${config}`;
-  if (proxies.programmed < proxies.ready) {
-    const behind = proxies.ready - proxies.programmed;
+  const counted = sidecars === undefined || sidecars.total === 0
+    ? `${proxies.programmed}/${proxies.total} proxies run ${config}`
+    : `${proxies.programmed}/${proxies.total} proxies and ${sidecars.programmed}/${sidecars.total} sidecars run ${config}`;
+  if (all.programmed < all.ready) {
+    const behind = all.ready - all.programmed;
     return { type: TYPE, status: 'False', reason: 'Pending', message: `${counted}; ${behind} ready ${behind === 1 ? 'one still runs' : 'ones still run'} another` };
   }
-  const unready = proxies.total - proxies.ready;
+  const unready = all.total - all.ready;
   const tail = unready > 0 ? `; ${unready} not ready or not answering` : '';
   return { type: TYPE, status: 'True', reason: 'Programmed', message: `${counted}${tail}${note}` };
 }

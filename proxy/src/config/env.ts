@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseRedisUrl, redactRedisUrl } from '../cache/redis-url.js';
 import { cidrProblem } from './edge-config.js';
-import type { LogFormat, LogLevel, LogOutput, LogTimestampFormat, Settings } from './settings.js';
+import type { LogFormat, LogLevel, LogOutput, LogTimestampFormat, OperatorSourceSettings, Settings } from './settings.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -158,6 +158,8 @@ export function readSettings(env: Env = process.env): SettingsResult {
     }
   }
 
+  const operator = readOperatorSource(r, configMap !== null);
+
   const otelEndpoint = r.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? r.raw('OTEL_EXPORTER_OTLP_ENDPOINT');
   const otelDisabled = r.bool('OTEL_SDK_DISABLED', false);
 
@@ -212,6 +214,7 @@ export function readSettings(env: Env = process.env): SettingsResult {
       configFile: r.optionalString('JUSSI_UPSTREAM_CONFIG_FILE'),
       configMap,
       configMapKey: r.string('JUSSI_CONFIG_CONFIGMAP_KEY', 'config.json'),
+      operator,
     },
     cache: {
       memoryMaxBytes: r.number('JUSSI_MEMORY_CACHE_MAX_BYTES', 128 * 1024 * 1024, { min: 0, integer: true }),
@@ -254,6 +257,29 @@ export function readSettings(env: Env = process.env): SettingsResult {
     },
   };
   return r.errors.length === 0 ? { ok: true, settings } : { ok: false, errors: r.errors };
+}
+
+/** The operator config source (JUSSI_CONFIG_OPERATOR_URL and friends), or null when unset. */
+function readOperatorSource(r: EnvReader, configMapSet: boolean): OperatorSourceSettings | null {
+  const url = r.raw('JUSSI_CONFIG_OPERATOR_URL');
+  const waitSeconds = r.number('JUSSI_CONFIG_OPERATOR_WAIT', 30, { min: 1, max: 300, integer: true });
+  const tokenFile = r.string('JUSSI_CONFIG_OPERATOR_TOKEN_FILE', '/var/run/secrets/jussi.io/serviceaccount/token');
+  const caPem = r.raw('JUSSI_CONFIG_OPERATOR_CA') ?? null;
+  const caFile = r.raw('JUSSI_CONFIG_OPERATOR_CA_FILE') ?? null;
+  if (url === undefined) return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.pathname !== '/' || parsed.search !== '') {
+    r.fail('JUSSI_CONFIG_OPERATOR_URL', url, 'expected the base URL of the operator config server, e.g. https://jussi-operator.jussi.svc:9444');
+  }
+  if (configMapSet) r.fail('JUSSI_CONFIG_OPERATOR_URL', url, 'set either JUSSI_CONFIG_CONFIGMAP (proxy pods with API access) or JUSSI_CONFIG_OPERATOR_URL (sidecars), not both');
+  if (caPem !== null && !caPem.includes('-----BEGIN CERTIFICATE-----')) r.fail('JUSSI_CONFIG_OPERATOR_CA', `${caPem.slice(0, 20)}…`, 'expected PEM certificates (-----BEGIN CERTIFICATE-----)');
+  if (caPem !== null && caFile !== null) r.fail('JUSSI_CONFIG_OPERATOR_CA_FILE', caFile, 'set either JUSSI_CONFIG_OPERATOR_CA or JUSSI_CONFIG_OPERATOR_CA_FILE, not both');
+  return { url, tokenFile, caPem, caFile, waitSeconds };
 }
 
 export function formatEnvErrors(errors: readonly EnvError[]): string {

@@ -61,6 +61,17 @@ export interface ConfigSourceSettings {
   /** JUSSI_CONFIG_CONFIGMAP as namespace/name; when set, the ConfigMap is the source. */
   readonly configMap: { readonly namespace: string; readonly name: string } | null;
   readonly configMapKey: string;
+  /** JUSSI_CONFIG_OPERATOR_*: long-poll the operator (injected sidecars); the file, when set, is the fallback. */
+  readonly operator: OperatorSourceSettings | null;
+}
+
+export interface OperatorSourceSettings {
+  readonly url: string;
+  readonly tokenFile: string;
+  /** PEM text of the CA bundle (from JUSSI_CONFIG_OPERATOR_CA or read from JUSSI_CONFIG_OPERATOR_CA_FILE at start). */
+  readonly caPem: string | null;
+  readonly caFile: string | null;
+  readonly waitSeconds: number;
 }
 
 export interface CacheSettings {

@@ -16,6 +16,7 @@ export async function startSource(source: ConfigSource, handlers: SourceHandlers
   await source.start({
     document(doc) {
       const message = handlers.apply(doc);
+      source.applied?.(doc, message === null);
       first ??= { kind: 'document', ok: message === null, message };
     },
     error(err) {

@@ -10,3 +10,6 @@ export type { CrdRegistration, ResourceDef } from './resources.js';
 export type { Json, JsonObject } from './json.js';
 export { fakeKubeConfig, fakeKubeconfigYaml, writeFakeKubeconfig, FAKE_TOKEN } from './kubeconfig.js';
 export { waitFor, pause } from './wait.js';
+export type { TokenGrant } from './token-review.js';
+export { API_SERVER_AUDIENCE } from './token-review.js';
+export type { AdmissionCall } from './admission.js';

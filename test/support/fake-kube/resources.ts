@@ -73,6 +73,10 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
     selectableFields: ['regarding.kind', 'regarding.name', 'regarding.namespace', 'reason', 'type'],
   }),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  builtin('', 'v1', 'Secret', 'secrets', true),
+  builtin('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false),
+  // Create-only and never stored: a review is answered (see token-review.ts).
+  builtin('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false),
 ];
 
 export function groupVersion(def: Pick<ResourceDef, 'group' | 'version'>): string {

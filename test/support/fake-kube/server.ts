@@ -17,6 +17,8 @@ import { expired, kubeStatus, notFound, reasonFor, statusBody, successStatus, ty
 import { ObjectStore, visibleEventType, type WriteResult } from './store.js';
 import { objectMatches, WatchStream } from './watch-stream.js';
 import { fakeKubeConfig, writeFakeKubeconfig } from './kubeconfig.js';
+import { admitPod, type AdmissionCall } from './admission.js';
+import { TokenAuthority, type TokenGrant } from './token-review.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface FakeKubeOptions {
@@ -97,6 +99,8 @@ export class FakeKube {
   private up = false;
   private readonly bookmarkIntervalMs: number;
   private readonly expiredWatch: 'event' | 'http';
+  private readonly tokens = new TokenAuthority();
+  private readonly admissionLog: AdmissionCall[] = [];
 
   private constructor(options: FakeKubeOptions) {
     this.registry = new ResourceRegistry();
@@ -202,6 +206,53 @@ export class FakeKube {
   /** Forgets the event history: watches resuming from an older version are refused with 410. */
   compactHistory(): void {
     this.store.compact();
+  }
+
+  // --- service-account tokens and admission ----------------------------------------------------
+
+  /** A service-account token as the kubelet projects it (audience-bound, optionally pod-bound). */
+  issueToken(grant: TokenGrant): string {
+    return this.tokens.issue(grant);
+  }
+
+  revokeToken(token: string): void {
+    this.tokens.revoke(token);
+  }
+
+  /** TokenReviews answered so far. */
+  get tokenReviewCount(): number {
+    return this.tokens.reviews;
+  }
+
+  /** Every mutating webhook considered for a pod creation, in order. */
+  admissionCalls(): AdmissionCall[] {
+    return [...this.admissionLog];
+  }
+
+  /**
+   * Creates an object as a client's POST would, admission included; `warnings` are what the API
+   * server would send as Warning headers.
+   */
+  async create(obj: object, options: { dryRun?: boolean } = {}): Promise<{ ok: true; object: JsonObject; warnings: readonly string[] } | { ok: false; status: KubeStatus }> {
+    const json = toJson(obj);
+    const def = this.resourceFor(stringField(json, 'apiVersion') ?? '', stringField(json, 'kind') ?? '');
+    const namespace = stringField(metadataOf(json), 'namespace') ?? '';
+    const admitted = await this.admit(def, namespace, json, options.dryRun === true);
+    if (!admitted.ok) return admitted;
+    if (options.dryRun === true) return { ok: true, object: admitted.object, warnings: admitted.warnings };
+    const result = this.store.create(def, namespace, admitted.object);
+    return result.ok ? { ok: true, object: result.object, warnings: admitted.warnings } : { ok: false, status: result.status };
+  }
+
+  private async admit(def: ResourceDef, namespace: string, object: JsonObject, dryRun: boolean): Promise<{ ok: true; object: JsonObject; warnings: readonly string[] } | { ok: false; status: KubeStatus }> {
+    if (def.group !== '' || def.kind !== 'Pod') return { ok: true, object, warnings: [] };
+    const configurations = this.store.list(this.resourceFor('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'), null);
+    if (configurations.length === 0) return { ok: true, object, warnings: [] };
+    const ns = this.store.get(this.resourceFor('v1', 'Namespace'), '', namespace);
+    const nsLabels: Record<string, string> = {};
+    const labels = ns === undefined ? undefined : metadataOf(ns)['labels'];
+    if (isJsonObject(labels ?? null)) for (const [k, v] of Object.entries(labels as JsonObject)) if (typeof v === 'string') nsLabels[k] = v;
+    return admitPod({ configurations, namespace, namespaceLabels: nsLabels, object, dryRun, calls: this.admissionLog });
   }
 
   // --- faults ---------------------------------------------------------------------------------
@@ -381,7 +432,7 @@ export class FakeKube {
       case 'list': this.serveList(res, target, url); return;
       case 'watch': record.status = 200; this.startWatch(res, target, url, record, undefined); return;
       case 'get': this.serveGet(res, target); return;
-      case 'create': this.serveCreate(res, target, body); return;
+      case 'create': await this.serveCreate(res, target, body, url); return;
       case 'update': this.serveUpdate(res, target, body); return;
       case 'patch': this.servePatch(res, target, contentType, body, bodyText, url); return;
       case 'delete': this.serveDelete(res, target, body); return;
@@ -503,7 +554,7 @@ export class FakeKube {
     else this.send(res, result.created ? 201 : okCode, result.object);
   }
 
-  private serveCreate(res: ServerResponse, target: ResourceTarget, body: unknown): void {
+  private async serveCreate(res: ServerResponse, target: ResourceTarget, body: unknown, url: URL): Promise<void> {
     if (!isJsonObject(body as Json)) {
       this.sendStatus(res, kubeStatus(400, 'the request body must be a JSON object'));
       return;
@@ -512,7 +563,29 @@ export class FakeKube {
       this.sendStatus(res, kubeStatus(404, `the server could not find the requested resource: ${target.def.plural} needs a namespace`));
       return;
     }
-    this.answerWrite(res, this.store.create(target.def, target.namespace ?? '', body as JsonObject), 201);
+    if (target.def.kind === 'TokenReview' && target.def.group === 'authentication.k8s.io') {
+      const podDef = this.resourceFor('v1', 'Pod');
+      this.send(res, 201, this.tokens.review(body as JsonObject, (ns, name) => {
+        const pod = this.store.get(podDef, ns, name);
+        return pod === undefined ? undefined : stringField(metadataOf(pod), 'uid');
+      }));
+      return;
+    }
+    const dryRun = url.searchParams.get('dryRun') === 'All';
+    const admitted = await this.admit(target.def, target.namespace ?? '', body as JsonObject, dryRun);
+    if (!admitted.ok) {
+      this.sendStatus(res, admitted.status);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    if (admitted.warnings.length > 0) headers['warning'] = admitted.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+    if (dryRun) {
+      this.send(res, 201, admitted.object, headers);
+      return;
+    }
+    const result = this.store.create(target.def, target.namespace ?? '', admitted.object);
+    if (!result.ok) this.sendStatus(res, result.status);
+    else this.send(res, 201, result.object, headers);
   }
 
   private serveUpdate(res: ServerResponse, target: ResourceTarget, body: unknown): void {

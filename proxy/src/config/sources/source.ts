@@ -34,4 +34,9 @@ export interface ConfigSource {
   reload(): Promise<void>;
   /** Stops watching and releases handles; no callback fires after it resolves. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Told after each delivered document whether the proxy applied it (optional): the operator
+   * source reports the hash the proxy runs back to the operator.
+   */
+  applied?(doc: ConfigDocumentText, ok: boolean): void;
 }
