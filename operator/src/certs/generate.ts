@@ -35,9 +35,14 @@ async function keyPair(): Promise<webcrypto.CryptoKeyPair> {
   return webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
 }
 
+/** PEM blocks end with a newline, so bundles concatenate cleanly. */
+function pem(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
 async function keyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return pem(x509.PemConverter.encode(der, 'PRIVATE KEY'));
 }
 
 async function importKey(pem: string): Promise<webcrypto.CryptoKey> {
@@ -64,7 +69,7 @@ export async function createCertificateAuthority(commonName: string, options: Ce
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
+  return { certPem: pem(cert.toString('pem')), keyPem: await keyPem(keys.privateKey) };
 }
 
 /**
@@ -91,5 +96,5 @@ export async function createServingCertificate(ca: PemPair, hosts: readonly stri
       await x509.AuthorityKeyIdentifierExtension.create(issuer),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
+  return { certPem: pem(cert.toString('pem')), keyPem: await keyPem(keys.privateKey) };
 }
