@@ -133,7 +133,10 @@ describe('RBAC shape', () => {
 
   it('with watchNamespaces, one Role per namespace and no ClusterRole', () => {
     const objects = renderObjects({ set: { 'operator.watchNamespaces': ['a', 'b'] } });
-    assert.equal(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding').length, 0);
+    // Only the sidecar half is cluster-wide by nature (TokenReviews, the webhook configuration, Events in application namespaces).
+    assert.deepEqual(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding').map((o) => o.metadata.name), ['jussi-system-jussi-operator-sidecars', 'jussi-system-jussi-operator-sidecars']);
+    const none = renderObjects({ set: { 'operator.watchNamespaces': ['a', 'b'], 'sidecar.enabled': false } });
+    assert.equal(none.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding').length, 0);
     const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name === 'jussi-operator-resources');
     assert.deepEqual(roles.map((r) => r.metadata.namespace), ['a', 'b']);
     const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'jussi-operator-resources');

@@ -1,5 +1,6 @@
 // Self-managed webhook certificates: a CA and a serving certificate in one Secret of the
-// operator's namespace (type kubernetes.io/tls; keys tls.crt, tls.key, ca.crt, ca.key). Every
+// operator's namespace (keys tls.crt, tls.key, ca.crt, ca.key; created as kubernetes.io/tls
+// when absent, or filled in when the chart rendered it empty). Every
 // replica watches the Secret and serves what it holds; the leader creates it, and replaces it
 // well before anything in it expires (rotation.ts decides). A write race between two leaders
 // (one stepping down) ends in a 409 for one of them; the next check reads the winner's Secret.
@@ -13,7 +14,7 @@ import type { Logger } from '@jussi/proxy/observability/types';
 import { issue, planRotation, type RotationPolicy, type StoredCertificates } from './rotation.js';
 import type { ServingCertificate } from './serving-certificate.js';
 
-type SecretObject = NamedObject & { readonly data?: Readonly<Record<string, string>> | null };
+type SecretObject = NamedObject & { readonly type?: string; readonly data?: Readonly<Record<string, string>> | null };
 
 function isSecret(value: unknown): value is SecretObject {
   if (!isNamedObject(value) || !isRecord(value)) return false;
@@ -160,7 +161,8 @@ export class SecretCertificates {
     const body: V1Secret = {
       apiVersion: 'v1',
       kind: 'Secret',
-      type: 'kubernetes.io/tls',
+      // A Secret's type cannot change: keep what is there (the chart renders an empty Opaque one).
+      type: live?.type ?? 'kubernetes.io/tls',
       metadata: { name, namespace, labels: { ...(this.options.labels ?? {}) }, ...(live?.metadata.resourceVersion === undefined ? {} : { resourceVersion: live.metadata.resourceVersion }) },
       data: secretData(next),
     };

@@ -67,7 +67,10 @@ export function rbacViolations(objects: readonly K8sObject[], ctx: PolicyContext
       for (const verb of rule.verbs) {
         if (!ALLOWED_VERBS.has(verb)) out.push(`${rule.role}: verb ${verb} is not needed by jussi`);
       }
-      if (rule.resources.some((r) => r === 'secrets' || r.startsWith('secrets/'))) out.push(`${rule.role}: must not grant access to secrets`);
+      // The one exception: the operator's own webhook certificate Secret, by name, never create.
+      const webhookSecret = rule.resourceNames.length === 1 && rule.resourceNames[0] === `${ctx.prefix}-operator-webhook-tls`
+        && rule.resources.length === 1 && rule.verbs.every((v) => ['get', 'list', 'watch', 'update'].includes(v));
+      if (rule.resources.some((r) => r === 'secrets' || r.startsWith('secrets/')) && !webhookSecret) out.push(`${rule.role}: must not grant access to secrets (but the webhook certificate Secret by name)`);
       if (rule.verbs.includes('create') && rule.resourceNames.length > 0) out.push(`${rule.role}: create cannot be limited by resourceNames (it would silently grant nothing)`);
     }
   }
