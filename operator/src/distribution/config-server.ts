@@ -32,6 +32,8 @@ export interface ConfigServerCounts {
   notModified: number;
   unauthorized: number;
   waiting: number;
+  /** The last document change: polls it woke, and ms until their answers were handed to the sockets. */
+  lastFanout: { polls: number; ms: number } | null;
 }
 
 function bearer(req: IncomingMessage): string | null {
@@ -46,14 +48,18 @@ function remoteAddress(req: IncomingMessage): string {
 }
 
 export class ConfigServer {
-  readonly counts: ConfigServerCounts = { served: 0, notModified: 0, unauthorized: 0, waiting: 0 };
+  readonly counts: ConfigServerCounts = { served: 0, notModified: 0, unauthorized: 0, waiting: 0, lastFanout: null };
   private readonly waiters = new Set<(doc: FeedDocument) => void>();
 
   constructor(private readonly options: ConfigServerOptions) {
     options.feed.onChange((doc) => {
+      const started = performance.now();
       const ws = [...this.waiters];
       this.waiters.clear();
       for (const w of ws) w(doc);
+      setImmediate(() => {
+        this.counts.lastFanout = { polls: ws.length, ms: performance.now() - started };
+      });
     });
   }
 

@@ -43,6 +43,17 @@ export function registerSidecarMetrics(registry: Registry, services: SidecarServ
     },
   });
   new Gauge({
+    name: 'jussi_operator_config_fanout_seconds',
+    help: 'The last config change on this replica: seconds until every held sidecar poll was answered (label polls: how many).',
+    labelNames: ['polls'],
+    registers,
+    collect() {
+      const f = services.configServer.counts.lastFanout;
+      this.reset();
+      if (f !== null) this.set({ polls: String(f.polls) }, f.ms / 1000);
+    },
+  });
+  new Gauge({
     name: 'jussi_operator_token_reviews',
     help: 'TokenReviews sent to the API server since start (answers are cached per token).',
     registers,
