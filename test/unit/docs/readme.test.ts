@@ -28,7 +28,7 @@ function documented(name: string): boolean {
 }
 
 describe('README', () => {
-  for (const file of ['proxy/src/config/env.ts', 'operator/src/settings.ts']) {
+  for (const file of ['proxy/src/config/env.ts', 'operator/src/settings.ts', 'operator/src/sidecar-settings.ts']) {
     it(`documents every variable ${file} reads`, () => {
       const missing = variablesReadBy(file).filter((v) => !documented(v));
       assert.deepEqual(missing, []);
