@@ -140,7 +140,8 @@ describe('webhook certificates', () => {
         await Promise.all([standby.start(), bundle.start()]);
         await leader.start();
         const secret = await waitFor(() => storedFromSecret(kube.get('v1', 'Secret', 'jussi', 'webhook-tls') as { data?: Record<string, string> } | undefined), 'the Secret', 20_000);
-        assert.equal(leader.issuedCount, 1);
+        // The Secret is visible before the leader has read the create's answer: wait for that too.
+        await waitFor(() => leader.issuedCount === 1, 'the leader counted its certificate');
         await waitFor(() => standbyServing.get()?.certPem === secret.certPem, 'the standby serves it', 20_000);
         const port = await server.start();
         const firstSerial = await tlsGet(port, secret.caBundlePem);
