@@ -174,6 +174,8 @@ export interface RateLimitPolicyStatus {
   readonly conditions?: readonly Condition[];
   readonly programmedProxies?: string;
   readonly proxies?: ProxiesStatus;
+  /** Injected sidecars (counted from their config long-polls), apart from the gateway proxies. */
+  readonly sidecars?: ProxiesStatus;
   /** Number of buckets (the Buckets printer column). */
   readonly bucketCount?: number;
   /** Ready proxies limiting locally because Redis is unusable (0 when all share their buckets). */
