@@ -40,6 +40,7 @@ export type CreateCacheGroupResult = { readonly ok: true; readonly group: Tiered
 export function createCacheGroup(settings: CacheSettings, options: CacheGroupOptions = {}): CreateCacheGroupResult {
   const logger = options.logger ?? noopLogger;
   let redis: RedisTier | null = null;
+  let group: TieredCacheGroup | null = null;
   if (settings.redisUrl !== null) {
     const created = RedisTier.create({
       primaryUrl: settings.redisUrl,
@@ -49,12 +50,16 @@ export function createCacheGroup(settings: CacheSettings, options: CacheGroupOpt
       healthCheckIntervalMs: settings.redisHealthCheckIntervalMs,
       maxPending: Math.max(1, settings.redisMaxOfflineQueue),
       connectionName: options.connectionName ?? 'jussi',
-      onStateChange: (link, state, reason) => logStateChange(logger, link, state, reason),
+      onStateChange: (link, state, reason) => {
+        logStateChange(logger, link, state, reason);
+        if (state === 'up' && link === redis?.primary) group?.primaryUp();
+      },
     });
     if (!created.ok) return { ok: false, message: created.message };
     redis = created.tier;
   }
-  return { ok: true, group: new TieredCacheGroup(settings, redis, options) };
+  group = new TieredCacheGroup(settings, redis, options);
+  return { ok: true, group };
 }
 
 function logStateChange(logger: Logger, link: RedisLink, state: LinkState, reason: string): void {
@@ -70,6 +75,7 @@ export class TieredCacheGroup implements CacheGroup {
   private readonly counts: CacheCounters = emptyCounters();
   private readonly observer: CacheObserver | undefined;
   private readonly writes = new Set<Promise<void>>();
+  private readonly primaryUpListeners = new Set<() => void>();
   private closed = false;
 
   constructor(
@@ -257,6 +263,26 @@ export class TieredCacheGroup implements CacheGroup {
   /** The Redis primary's link, for other users of the same connection (shared rate-limit buckets). */
   redisPrimaryLink(): RedisLink | null {
     return this.redis?.primary ?? null;
+  }
+
+  /**
+   * Calls `listener` each time the Redis primary becomes usable (connected at last, or back
+   * after an outage): shared values read while it was not must be read again.
+   */
+  onPrimaryUp(listener: () => void): void {
+    this.primaryUpListeners.add(listener);
+  }
+
+  /** The link reports the primary up (see createCacheGroup). */
+  primaryUp(): void {
+    if (this.closed) return;
+    for (const listener of this.primaryUpListeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the cache goes on.
+      }
+    }
   }
 
   /** Whether Redis is configured at all. */

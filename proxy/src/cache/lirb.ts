@@ -2,7 +2,9 @@
 // with. Learned from every get_dynamic_global_properties answer the pipeline sees (`observe`),
 // from polling the upstream while some -2 rule exists, and from the other proxies through
 // Redis key `last_irreversible_block_num` (jussi's key and format: a zlib-deflated JSON number
-// written with EX 180), read at start and at every poll so a fleet converges. It never moves
+// written with EX 180), read at start, whenever the Redis link becomes ready (a proxy that
+// started before Redis answered, or outlived an outage, must not wait for a poll that may be
+// off), and at every poll so a fleet converges. It never moves
 // backwards, and nothing here throws: failures are counted.
 //
 // The shared key can briefly go down when a proxy that lags writes after one that is ahead
@@ -19,6 +21,8 @@ export const LIRB_TTL_SECONDS = 180;
 export interface SharedValueStore {
   readShared(key: string): Promise<unknown>;
   writeShared(key: string, value: unknown, ttlSeconds: number | null): Promise<boolean>;
+  /** Calls `listener` whenever the store becomes usable (again); the tracker then reads again. */
+  onPrimaryUp?(listener: () => void): void;
 }
 
 /** Asks the steemd/appbase upstream for get_dynamic_global_properties; resolves with its `result`. */
@@ -77,6 +81,7 @@ export class LirbTracker {
 
   constructor(private readonly options: LirbTrackerOptions) {
     this.logger = options.logger ?? noopLogger;
+    options.store?.onPrimaryUp?.(() => this.resync());
   }
 
   /** The last irreversible block number, or null while unknown (then -2 answers are not cached). */
@@ -198,6 +203,15 @@ export class LirbTracker {
         this.running = null;
         this.schedule();
       });
+  }
+
+  /**
+   * Reads the shared value again now (the Redis link became ready). Does nothing before
+   * `start()` or after `stop()`; never throws.
+   */
+  resync(): void {
+    if (!this.started) return;
+    this.syncShared().catch(() => undefined);
   }
 
   private schedule(): void {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inflateSync } from 'node:zlib';
-import type { TieredCacheGroup } from '@jussi/proxy/cache/cache-group';
+import { createCacheGroup, type TieredCacheGroup } from '@jussi/proxy/cache/cache-group';
 import { deflateText } from '@jussi/proxy/cache/jussi-format';
 import { LIRB_KEY, LirbTracker } from '@jussi/proxy/cache/lirb';
 import { writeDecision } from '@jussi/proxy/cache/ttl-policy';
@@ -64,6 +64,28 @@ describe('LIRB shared through Redis', () => {
     const t = tracker({ store: await group(), pollIntervalSeconds: 0 });
     t.start();
     await waitUntil('the start-up read', () => t.current() === 777);
+  });
+
+  it('reads the shared value once Redis becomes ready, when it was not at start (polling off)', async () => {
+    // A second server, paused (SIGSTOP) before the group connects: the connection is accepted
+    // but nothing answers, so the start-up read finds no usable link.
+    const late = await RedisServer.start();
+    try {
+      await late.command('SET', LIRB_KEY, deflateText('4242'), 'EX', 180);
+      late.pause();
+      const created = createCacheGroup(cacheSettings({ redisUrl: late.url }));
+      assert.ok(created.ok);
+      groups.push(created.group);
+      const t = tracker({ store: created.group, pollIntervalSeconds: 0 });
+      t.start();
+      await waitUntil('the start-up read to have been tried', () => t.counters().sharedReads >= 1);
+      assert.equal(t.current(), null, 'nothing could be read while Redis was paused');
+      late.resume();
+      await waitUntil('the read when the link became ready', () => t.current() === 4242, 30_000);
+    } finally {
+      late.resume();
+      await late.stop();
+    }
   });
 
   it('two trackers converge through Redis, and neither moves backwards', async () => {
