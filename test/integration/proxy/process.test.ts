@@ -2,10 +2,27 @@
 // config, drains in-flight requests on SIGTERM and exits 0, re-reads its config on SIGHUP,
 // and runs as a cluster whose primary serves one merged /state and one aggregated scrape.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startFakeUpstream, waitFor, type FakeUpstream } from '../../support/fake-upstream/index.js';
 import { CLI_PATH, rpc, spawnProxy, waitReady } from '../../support/proxy.js';
+import { repoRoot } from '../../support/repo.js';
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 function config(up: FakeUpstream, path = '/'): unknown {
   return { upstreams: [{ name: 'chain', urls: [['chain', up.httpUrl(path)]], ttls: [['chain', -1]], timeouts: [['chain', 10]] }] };
@@ -105,4 +122,38 @@ describe('the jussi process', () => {
       assert.equal(await p.stop(), 0);
     }
   });
+
+  for (const launcher of ['scripts/start.mjs', 'npm start'] as const) {
+    it(`${launcher}: SIGTERM stops the proxy, frees its ports and exits with the proxy's status`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'jussi-start-'));
+      const configPath = join(dir, 'config.json');
+      writeFileSync(configPath, JSON.stringify(config(up)));
+      const env = { ...process.env, ...(await ports()), JUSSI_SERVER_HOST: '127.0.0.1', JUSSI_ADMIN_HOST: '127.0.0.1', JUSSI_SERVER_WORKERS: '1', JUSSI_UPSTREAM_CONFIG_FILE: configPath, JUSSI_TEST_UPSTREAM_URLS: 'false' };
+      const [command, args] = launcher === 'npm start' ? ['npm', ['start', '--silent']] : [process.execPath, [join(repoRoot, 'scripts', 'start.mjs')]];
+      const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const output: string[] = [];
+      child.stdout.on('data', (c: Buffer) => output.push(c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => output.push(c.toString('utf8')));
+      const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+      const port = Number(env.JUSSI_SERVER_PORT);
+      const adminPort = Number(env.JUSSI_ADMIN_PORT);
+      try {
+        // The script builds first (up to date here, but tsc still checks): a generous deadline.
+        await waitFor(async () => (await listening(port)) && (await listening(adminPort)), { timeoutMs: 120_000, message: `the proxy listening:\n${output.join('')}` });
+        const res = await rpc(`http://127.0.0.1:${port}`, { jsonrpc: '2.0', id: 1, method: 'chain.ping' });
+        assert.equal((res.json as { id: number }).id, 1);
+        child.kill('SIGTERM');
+        // npm waits for its script, then ends itself by the signal it got; the script exits with the proxy's 0.
+        const code = await exited;
+        if (launcher === 'npm start') assert.ok(code === 0 || code === 'SIGTERM', `npm exited with ${code}`);
+        else assert.equal(code, 0, output.join(''));
+        await waitFor(() => output.join('').includes('"message":"stopped"'), { message: 'the proxy stopped' });
+        assert.equal(await listening(port), false, 'the traffic port is free');
+        assert.equal(await listening(adminPort), false, 'the admin port is free');
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
