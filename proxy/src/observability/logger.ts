@@ -41,8 +41,13 @@ const INFO = 30;
 const WARN = 40;
 const ERROR = 50;
 
-/** Keys pino writes itself; a field with one of these names is renamed rather than duplicated. */
-const RESERVED = ['level', 'timestamp', 'message', 'service', 'pid', 'worker'] as const;
+/**
+ * Keys pino writes itself; a field with one of these names is renamed rather than duplicated.
+ * `worker` is reserved only in a worker's logger (where the base carries it): the primary's
+ * lines name workers in a `worker` field of their own.
+ */
+const RESERVED = ['level', 'timestamp', 'message', 'service', 'pid'] as const;
+const RESERVED_IN_WORKER = [...RESERVED, 'worker'] as const;
 
 export function createLogger(settings: LogSettings, options: LoggerOptions = {}): Logger {
   const base: Record<string, unknown> = { service: options.service ?? 'jussi', pid: process.pid };
@@ -57,7 +62,7 @@ export function createLogger(settings: LogSettings, options: LoggerOptions = {})
     },
     destinationFor(settings, options),
   );
-  return new PinoLogger(instance, settings.includeCaller);
+  return new PinoLogger(instance, settings.includeCaller, options.worker !== undefined ? RESERVED_IN_WORKER : RESERVED);
 }
 
 class PinoLogger implements Logger {
@@ -66,6 +71,7 @@ class PinoLogger implements Logger {
   constructor(
     private readonly pinoLogger: pino.Logger,
     private readonly includeCaller: boolean,
+    private readonly reserved: readonly string[],
   ) {
     this.minLevel = pinoLogger.levelVal;
   }
@@ -92,7 +98,7 @@ class PinoLogger implements Logger {
 
   child(fields: LogFields): Logger {
     try {
-      return new PinoLogger(this.pinoLogger.child(renameReserved(scrubFields(fields))), this.includeCaller);
+      return new PinoLogger(this.pinoLogger.child(renameReserved(scrubFields(fields), this.reserved)), this.includeCaller, this.reserved);
     } catch {
       return this;
     }
@@ -108,7 +114,7 @@ class PinoLogger implements Logger {
 
   private write(level: number, fields: LogFields, message: string, boundary: (fields: LogFields, message: string) => void): void {
     try {
-      let obj: Record<string, unknown> = renameReserved(scrubFields(fields));
+      let obj: Record<string, unknown> = renameReserved(scrubFields(fields), this.reserved);
       if (this.includeCaller) obj = { ...obj, caller: callerLocation(boundary) };
       const text = scrubString(String(message));
       switch (level) {
@@ -130,9 +136,9 @@ class PinoLogger implements Logger {
   }
 }
 
-function renameReserved(fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function renameReserved(fields: Readonly<Record<string, unknown>>, reserved: readonly string[]): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
-  for (const key of RESERVED) {
+  for (const key of reserved) {
     if (Object.prototype.hasOwnProperty.call(fields, key)) {
       out ??= { ...fields };
       out[`field_${key}`] = out[key];

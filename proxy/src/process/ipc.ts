@@ -14,7 +14,12 @@ export type PrimaryMessage =
 export type WorkerMessage =
   | { readonly jussi: 'hello' }
   | { readonly jussi: 'ready' }
-  | { readonly jussi: 'report'; readonly id: number; readonly report: StateReport };
+  | { readonly jussi: 'report'; readonly id: number; readonly report: StateReport }
+  /** The worker cannot serve (its port cannot be bound): the primary stops, it does not restart it. */
+  | { readonly jussi: 'fatal'; readonly message: string };
+
+/** A worker's exit code for "cannot start, restarting will not help" (sysexits EX_CONFIG). */
+export const WORKER_STARTUP_FAILURE_EXIT = 78;
 
 function isTagged(message: unknown): message is { jussi: string } {
   return typeof message === 'object' && message !== null && typeof (message as { jussi?: unknown }).jussi === 'string';
@@ -34,5 +39,5 @@ export function asPrimaryMessage(message: unknown): PrimaryMessage | null {
 
 export function asWorkerMessage(message: unknown): WorkerMessage | null {
   if (!isTagged(message)) return null;
-  return message.jussi === 'hello' || message.jussi === 'ready' || message.jussi === 'report' ? (message as WorkerMessage) : null;
+  return message.jussi === 'hello' || message.jussi === 'ready' || message.jussi === 'report' || message.jussi === 'fatal' ? (message as WorkerMessage) : null;
 }

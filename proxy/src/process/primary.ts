@@ -18,9 +18,9 @@ import { createLogger } from '../observability/logger.js';
 import { clusterMetricsSource } from '../observability/metrics-cluster.js';
 import { chooseConfigSource } from './config-source.js';
 import { firstReadFailure, startSource } from './first-document.js';
-import { asWorkerMessage, type PrimaryMessage } from './ipc.js';
+import { asWorkerMessage, WORKER_STARTUP_FAILURE_EXIT, type PrimaryMessage } from './ipc.js';
 import { installLifecycle } from './lifecycle.js';
-import { StartupError } from './startup-error.js';
+import { adminTarget, listenOrExplain, StartupError } from './startup-error.js';
 
 const REPORT_TIMEOUT_MS = 2000;
 const RESTART_MIN_MS = 500;
@@ -92,6 +92,8 @@ export async function runPrimary(settings: Settings): Promise<void> {
     mergeStateReports(await collect(), { expectedWorkers: settings.server.workers, configSource: source.description, lastReloadError: lastError });
 
   const restartDelay = new Map<number, number>();
+  // Set once the admin port is up: stops everything when a worker cannot start (a bind failure).
+  let startupFailed: (message: string) => void = () => undefined;
   const fork = (slot: number): void => {
     const worker = cluster.fork();
     const bornAt = Date.now();
@@ -105,9 +107,14 @@ export async function runPrimary(settings: Settings): Promise<void> {
         entry.reports.push(message.report);
         if (entry.reports.length >= entry.expected) entry.done(entry.reports);
       }
+      if (message.jussi === 'fatal') startupFailed(message.message);
     });
     worker.on('exit', (code, signal) => {
       if (stopping) return;
+      if (code === WORKER_STARTUP_FAILURE_EXIT) {
+        startupFailed(`worker ${worker.id} could not start (see its log)`);
+        return;
+      }
       // A worker that lived a while restarts fast; one that keeps dying backs off.
       const lived = Date.now() - bornAt;
       const delay = lived > RESTART_MAX_MS ? RESTART_MIN_MS : Math.min(RESTART_MAX_MS, (restartDelay.get(slot) ?? RESTART_MIN_MS / 2) * 2);
@@ -147,21 +154,37 @@ export async function runPrimary(settings: Settings): Promise<void> {
     return r === null ? null : { ...r, headers: { ...r.headers, 'x-jussi-request-id': requestIdFrom(headers['x-jussi-request-id']) } };
   };
 
-  const admin = await startAdminServer(
-    settings.admin,
-    {
-      metrics: async () => {
-        if (metrics === null) throw new Error('metrics are disabled');
-        return metrics.scrape();
+  const admin = await listenOrExplain(adminTarget(settings.admin), () =>
+    startAdminServer(
+      settings.admin,
+      {
+        metrics: async () => {
+          if (metrics === null) throw new Error('metrics are disabled');
+          return metrics.scrape();
+        },
+        health,
+        state: async () => {
+          lastState = await mergedState();
+          return lastState;
+        },
       },
-      health,
-      state: async () => {
-        lastState = await mergedState();
-        return lastState;
-      },
-    },
-    (err) => logger.error({ error: { type: 'AdminError', message: String(err) } }, 'admin server error'),
-  );
+      (err) => logger.error({ error: { type: 'AdminError', message: String(err) } }, 'admin server error'),
+    ),
+  ).catch(async (err: unknown) => {
+    clearInterval(refresh);
+    await source.stop();
+    throw err;
+  });
+
+  startupFailed = (message) => {
+    if (stopping) return;
+    stopping = true;
+    // One line, as for any other reason the proxy cannot start; no restart loop.
+    process.stderr.write(`jussi: ${message}\n`);
+    clearInterval(refresh);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    void Promise.allSettled([source.stop(), admin.close()]).finally(() => process.exit(1));
+  };
 
   for (let slot = 0; slot < settings.server.workers; slot++) fork(slot);
   logger.info({ port: settings.server.port, admin_port: admin.port, workers: settings.server.workers, config_source: source.description }, 'jussi primary started');

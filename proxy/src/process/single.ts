@@ -8,7 +8,7 @@ import { createProxy, type ProxyServer } from '../server.js';
 import { chooseConfigSource } from './config-source.js';
 import { firstReadFailure, startSource } from './first-document.js';
 import { installLifecycle } from './lifecycle.js';
-import { StartupError } from './startup-error.js';
+import { adminTarget, listenOrExplain, StartupError, trafficTarget } from './startup-error.js';
 
 export interface RunningSingle {
   readonly proxy: ProxyServer;
@@ -53,19 +53,29 @@ export async function startSingle(settings: Settings, options: SingleOptions = {
   if (failure !== null) logger.warn({ origin: source.description }, `not ready until a valid config arrives: ${failure}`);
 
   const metrics = proxy.observability.metrics?.source() ?? null;
-  const admin = await startAdminServer(
-    settings.admin,
-    {
-      metrics: async () => {
-        if (metrics === null) throw new Error('metrics are disabled');
-        return metrics.scrape();
+  const giveUp = async (err: unknown): Promise<never> => {
+    await source.stop();
+    await proxy.close(0);
+    throw err;
+  };
+  const admin = await listenOrExplain(adminTarget(settings.admin), () =>
+    startAdminServer(
+      settings.admin,
+      {
+        metrics: async () => {
+          if (metrics === null) throw new Error('metrics are disabled');
+          return metrics.scrape();
+        },
+        health: (path, headers) => proxy.health(path, headers),
+        state: async () => proxy.state(),
       },
-      health: (path, headers) => proxy.health(path, headers),
-      state: async () => proxy.state(),
-    },
-    (err) => logger.error({ error: { type: 'AdminError', message: String(err) } }, 'admin server error'),
-  );
-  const port = await proxy.listen();
+      (err) => logger.error({ error: { type: 'AdminError', message: String(err) } }, 'admin server error'),
+    ),
+  ).catch(giveUp);
+  const port = await listenOrExplain(trafficTarget(settings.server), () => proxy.listen()).catch(async (err: unknown) => {
+    await admin.close();
+    return giveUp(err);
+  });
   logger.info({ port, admin_port: admin.port, workers: 1, config_source: source.description }, 'jussi listening');
 
   let stopping: Promise<void> | null = null;

@@ -5,8 +5,9 @@
 import cluster from 'node:cluster';
 import type { Settings } from '../config/settings.js';
 import { createProxy } from '../server.js';
-import { asPrimaryMessage, type WorkerMessage } from './ipc.js';
+import { asPrimaryMessage, WORKER_STARTUP_FAILURE_EXIT, type WorkerMessage } from './ipc.js';
 import { installLifecycle } from './lifecycle.js';
+import { bindFailure, trafficTarget } from './startup-error.js';
 
 export async function runWorker(settings: Settings, version?: string): Promise<void> {
   const worker = cluster.worker;
@@ -45,6 +46,16 @@ export async function runWorker(settings: Settings, version?: string): Promise<v
 
   // The primary answers with the current config document, if it has a valid one.
   send({ jussi: 'hello' });
-  await proxy.listen();
+  try {
+    await proxy.listen();
+  } catch (err) {
+    const failure = bindFailure(err, trafficTarget(settings.server));
+    if (failure === null) throw err;
+    // Every worker would fail the same way: tell the primary, which stops instead of restarting.
+    await proxy.close(0).catch(() => undefined);
+    if (worker.isConnected()) worker.send({ jussi: 'fatal', message: failure.message } satisfies WorkerMessage, () => process.exit(WORKER_STARTUP_FAILURE_EXIT));
+    else process.exit(WORKER_STARTUP_FAILURE_EXIT);
+    return;
+  }
   send({ jussi: 'ready' });
 }

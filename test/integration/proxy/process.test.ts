@@ -123,6 +123,62 @@ describe('the jussi process', () => {
     }
   });
 
+  /** Holds 127.0.0.1:port open until the returned function is called. */
+  async function occupy(port: number): Promise<() => Promise<void>> {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  const portTaken: readonly { what: string; workers: string; taken: 'JUSSI_SERVER_PORT' | 'JUSSI_ADMIN_PORT' }[] = [
+    { what: 'the traffic port is in use (one worker)', workers: '1', taken: 'JUSSI_SERVER_PORT' },
+    { what: 'the admin port is in use (one worker)', workers: '1', taken: 'JUSSI_ADMIN_PORT' },
+    { what: 'the traffic port is in use (two workers)', workers: '2', taken: 'JUSSI_SERVER_PORT' },
+    { what: 'the admin port is in use (two workers)', workers: '2', taken: 'JUSSI_ADMIN_PORT' },
+  ];
+  for (const c of portTaken) {
+    it(`exits 1 with one line naming the address and ${c.taken} when ${c.what}, without a restart loop`, async () => {
+      const env = await ports();
+      const release = await occupy(Number(env[c.taken]));
+      try {
+        const p = await spawnProxy(config(up), { ...env, JUSSI_SERVER_WORKERS: c.workers });
+        const code = await p.exited;
+        const text = p.output.join('\n');
+        assert.equal(code, 1, text);
+        const lines = p.output.filter((l) => l.startsWith('jussi: '));
+        assert.equal(lines.length, 1, text);
+        assert.match(lines[0] ?? '', new RegExp(`^jussi: cannot listen on 127\\.0\\.0\\.1:${env[c.taken]}: the address is already in use \\(EADDRINUSE\\); set ${c.taken} to a free port$`));
+        assert.doesNotMatch(text, /^\s+at /m, 'no stack trace');
+        assert.doesNotMatch(text, /restarting it/, 'no worker restart');
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  it('names the restarted worker in a `worker` field when a worker dies', async () => {
+    const p = await spawnProxy(config(up), { ...(await ports()), JUSSI_SERVER_WORKERS: '2' });
+    try {
+      await waitReady(p, 60_000);
+      const workerLine = await waitFor(() => p.output.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => typeof r['worker'] === 'number'), { message: 'a worker log line' });
+      process.kill(Number(workerLine['pid']), 'SIGKILL');
+      const restart = await waitFor(
+        () => p.output.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r['message'] === 'worker exited unexpectedly: restarting it'),
+        { timeoutMs: 20_000, message: 'the restart line' },
+      );
+      assert.equal(restart['worker'], workerLine['worker']);
+      assert.equal(restart['signal'], 'SIGKILL');
+      assert.ok(!('field_worker' in restart));
+      await waitReady(p, 60_000);
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+  });
+
   for (const launcher of ['scripts/start.mjs', 'npm start'] as const) {
     it(`${launcher}: SIGTERM stops the proxy, frees its ports and exits with the proxy's status`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'jussi-start-'));

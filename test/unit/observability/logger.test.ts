@@ -71,6 +71,18 @@ describe('logger: JSON lines', () => {
     assert.equal(stdout.json()[0]?.['worker'], 3);
   });
 
+  it('keeps a `worker` field of a line as is where the logger is not a worker\'s (the primary naming a worker)', () => {
+    const { logger, stdout } = setup();
+    logger.error({ worker: 2, code: 1 }, 'worker exited unexpectedly: restarting it');
+    const line = stdout.json()[0] ?? {};
+    assert.equal(line['worker'], 2);
+    assert.ok(!('field_worker' in line));
+    const inWorker = setup({}, 3);
+    inWorker.logger.info({ worker: 9 }, 'x');
+    assert.equal(inWorker.stdout.json()[0]?.['worker'], 3, 'a worker\'s own id wins in its lines');
+    assert.equal(inWorker.stdout.json()[0]?.['field_worker'], 9);
+  });
+
   it('upper-cases levels and filters below LOG_LEVEL', () => {
     const table: ReadonlyArray<readonly [LogSettings['level'], readonly string[]]> = [
       ['DEBUG', ['DEBUG', 'INFO', 'WARN', 'ERROR']],
