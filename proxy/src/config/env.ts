@@ -122,6 +122,19 @@ const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
   DEBUG: 'DEBUG', TRACE: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', FATAL: 'ERROR',
 };
 
+/**
+ * Largest upstream answer accepted by default: far above real Steem/Hive answers (a full block
+ * is tens of kB, 1,000 account-history entries about 1 MB, a 1,000-block get_block_range some
+ * MB), far below what would let a few broken answers exhaust memory.
+ */
+export const DEFAULT_UPSTREAM_MAX_RESPONSE_SIZE = 32 * 1024 * 1024;
+
+/** 127.0.0.0/8, ::1 and localhost: addresses no other host can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
 export const REDIS_SCHEMES = ['redis', 'rediss', 'redis+sentinel', 'redis+cluster', 'rediss+cluster'] as const;
 
 export function readSettings(env: Env = process.env): SettingsResult {
@@ -160,6 +173,16 @@ export function readSettings(env: Env = process.env): SettingsResult {
 
   const operator = readOperatorSource(r, configMap !== null);
 
+  // JUSSI_ADMIN_HOST follows a loopback JUSSI_SERVER_HOST: whoever keeps traffic on this host
+  // does not expect /state and /metrics on every interface.
+  const serverHost = r.string('JUSSI_SERVER_HOST', '0.0.0.0');
+  const adminHost = r.raw('JUSSI_ADMIN_HOST') ?? (isLoopbackHost(serverHost) ? serverHost : '0.0.0.0');
+
+  const maxResponse = r.raw('JUSSI_UPSTREAM_MAX_RESPONSE_SIZE');
+  let upstreamMaxResponseSize: number | null = DEFAULT_UPSTREAM_MAX_RESPONSE_SIZE;
+  if (maxResponse !== undefined && maxResponse.toLowerCase() === 'none') upstreamMaxResponseSize = null;
+  else if (maxResponse !== undefined) upstreamMaxResponseSize = r.number('JUSSI_UPSTREAM_MAX_RESPONSE_SIZE', DEFAULT_UPSTREAM_MAX_RESPONSE_SIZE, { min: 0, integer: true }) || null;
+
   const otelEndpoint = r.raw('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? r.raw('OTEL_EXPORTER_OTLP_ENDPOINT');
   const otelDisabled = r.bool('OTEL_SDK_DISABLED', false);
 
@@ -175,7 +198,7 @@ export function readSettings(env: Env = process.env): SettingsResult {
 
   const settings: Settings = {
     server: {
-      host: r.string('JUSSI_SERVER_HOST', '0.0.0.0'),
+      host: serverHost,
       port: r.number('JUSSI_SERVER_PORT', 9000, { min: 0, max: 65535, integer: true }),
       workers,
       tcpBacklog: r.number('JUSSI_SERVER_TCP_BACKLOG', 100, { min: 1, integer: true }),
@@ -187,7 +210,7 @@ export function readSettings(env: Env = process.env): SettingsResult {
       debug,
     },
     admin: {
-      host: r.string('JUSSI_ADMIN_HOST', '0.0.0.0'),
+      host: adminHost,
       port: r.number('JUSSI_ADMIN_PORT', prometheusPort, { min: 0, max: 65535, integer: true }),
       prometheusEnabled: r.bool('PROMETHEUS_ENABLED', true),
       prometheusPath: r.string('PROMETHEUS_PATH', '/metrics'),
@@ -196,6 +219,7 @@ export function readSettings(env: Env = process.env): SettingsResult {
       batchSizeLimit: r.number('JUSSI_JSONRPC_BATCH_SIZE_LIMIT', 50, { min: 1, integer: true }),
       responseTimeoutMs: r.secondsMs('JUSSI_RESPONSE_TIMEOUT', 65, 0.001),
       accountTransferUrl: r.optionalString('JUSSI_ACCOUNT_TRANSFER_STEEMD_URL'),
+      exposeUpstreamUrls: r.bool('JUSSI_EXPOSE_UPSTREAM_URLS', false),
     },
     upstream: {
       httpConnections: r.number('JUSSI_HTTP_POOL_CONNECTIONS', 64, { min: 1, integer: true }),
@@ -205,6 +229,7 @@ export function readSettings(env: Env = process.env): SettingsResult {
       websocketPoolMaxSize: wsMax,
       websocketMaxInFlight: r.number('JUSSI_WEBSOCKET_MAX_IN_FLIGHT', 128, { min: 1, integer: true }),
       websocketMaxMessageSize,
+      maxResponseSize: upstreamMaxResponseSize,
       websocketConnectTimeoutMs: r.secondsMs('JUSSI_WEBSOCKET_CONNECT_TIMEOUT', 10, 0.001),
       websocketReconnectMinMs: r.secondsMs('JUSSI_WEBSOCKET_RECONNECT_MIN', 0.1, 0.001),
       websocketReconnectMaxMs: r.secondsMs('JUSSI_WEBSOCKET_RECONNECT_MAX', 30, 0.001),

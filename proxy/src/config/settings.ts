@@ -35,6 +35,12 @@ export interface JsonRpcSettings {
   /** Global cap on any upstream call; also the bound for prefixes whose timeout is 0 (none). */
   readonly responseTimeoutMs: number;
   readonly accountTransferUrl: string | null;
+  /**
+   * JUSSI_EXPOSE_UPSTREAM_URLS: client-facing error reasons name the failing upstream by its
+   * (redacted) URL; by default only by namespace and host, so a public endpoint does not
+   * publish its internal topology.
+   */
+  readonly exposeUpstreamUrls: boolean;
 }
 
 export interface UpstreamSettings {
@@ -46,8 +52,10 @@ export interface UpstreamSettings {
   readonly websocketPoolMaxSize: number;
   /** Concurrent requests one WebSocket connection carries before the pool opens another. */
   readonly websocketMaxInFlight: number;
-  /** Largest upstream WebSocket message accepted, bytes; null = no limit (jussi's default). */
+  /** JUSSI_WEBSOCKET_MAX_MESSAGE_SIZE: largest upstream WebSocket message, bytes; null = `maxResponseSize` applies. */
   readonly websocketMaxMessageSize: number | null;
+  /** JUSSI_UPSTREAM_MAX_RESPONSE_SIZE: largest upstream answer (HTTP body or WebSocket message), bytes; null = no limit. */
+  readonly maxResponseSize: number | null;
   readonly websocketConnectTimeoutMs: number;
   readonly websocketReconnectMinMs: number;
   readonly websocketReconnectMaxMs: number;

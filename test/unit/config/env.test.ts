@@ -31,6 +31,37 @@ describe('env settings', () => {
     assert.equal(s.build.sourceCommit, '');
   });
 
+  it('binds the admin port where a loopback JUSSI_SERVER_HOST is, unless JUSSI_ADMIN_HOST says otherwise', () => {
+    const host = (env: Record<string, string>): string => {
+      const r = readSettings(env);
+      assert.ok(r.ok);
+      return r.settings.admin.host;
+    };
+    assert.equal(host({}), '0.0.0.0', 'pod-friendly default');
+    assert.equal(host({ JUSSI_SERVER_HOST: '127.0.0.1' }), '127.0.0.1');
+    assert.equal(host({ JUSSI_SERVER_HOST: '127.0.0.2' }), '127.0.0.2');
+    assert.equal(host({ JUSSI_SERVER_HOST: '::1' }), '::1');
+    assert.equal(host({ JUSSI_SERVER_HOST: 'localhost' }), 'localhost');
+    assert.equal(host({ JUSSI_SERVER_HOST: '10.1.2.3' }), '0.0.0.0', 'only loopback is followed');
+    assert.equal(host({ JUSSI_SERVER_HOST: '127.0.0.1', JUSSI_ADMIN_HOST: '0.0.0.0' }), '0.0.0.0', 'an explicit admin host wins');
+  });
+
+  it('limits upstream answers to 32 MiB by default; JUSSI_UPSTREAM_MAX_RESPONSE_SIZE changes or lifts it', () => {
+    const limits = (env: Record<string, string>): [number | null, number | null] => {
+      const r = readSettings(env);
+      assert.ok(r.ok);
+      return [r.settings.upstream.maxResponseSize, r.settings.upstream.websocketMaxMessageSize];
+    };
+    assert.deepEqual(limits({}), [32 * 1024 * 1024, null]);
+    assert.deepEqual(limits({ JUSSI_UPSTREAM_MAX_RESPONSE_SIZE: '1000' }), [1000, null]);
+    assert.deepEqual(limits({ JUSSI_UPSTREAM_MAX_RESPONSE_SIZE: 'none' }), [null, null]);
+    assert.deepEqual(limits({ JUSSI_UPSTREAM_MAX_RESPONSE_SIZE: '0' }), [null, null]);
+    assert.deepEqual(limits({ JUSSI_WEBSOCKET_MAX_MESSAGE_SIZE: '500' }), [32 * 1024 * 1024, 500]);
+    const bad = readSettings({ JUSSI_UPSTREAM_MAX_RESPONSE_SIZE: 'big' });
+    assert.ok(!bad.ok);
+    assert.equal(bad.errors[0]?.variable, 'JUSSI_UPSTREAM_MAX_RESPONSE_SIZE');
+  });
+
   it('accepts jussi boolean words in any case', () => {
     for (const w of ['y', 'YES', 't', 'True', 'on', '1']) assert.equal(parseBoolean(w), true, w);
     for (const w of ['n', 'No', 'f', 'FALSE', 'off', '0']) assert.equal(parseBoolean(w), false, w);
