@@ -52,6 +52,15 @@ function cut(text: string, max: number): string {
 }
 
 /**
+ * Client text copied into a header we echo or a log line (x-amzn-trace-id, the method in the
+ * access log, an error message quoting it): at most `max` characters, a longer one cut to end
+ * in `...`. Short text is returned as is, with no copy.
+ */
+export function clientText(value: string, max = MAX_URN_HEADER_LENGTH): string {
+  return value.length <= max ? value : value.slice(0, max - ELLIPSIS.length) + ELLIPSIS;
+}
+
+/**
  * A client-provided string (namespace, api, method) as a header value: printable ASCII kept,
  * `\` written `\\`, everything else `\u` plus four hex digits (JSON string escaping without the quotes).
  */

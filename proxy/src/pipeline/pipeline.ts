@@ -12,7 +12,7 @@ import type { Singleflight } from '../cache/singleflight.js';
 import type { CacheHit } from '../cache/types.js';
 import type { Settings } from '../config/settings.js';
 import { rpcError, type RpcError } from '../jsonrpc/errors.js';
-import { cacheHitHeader, cacheHitRoom, requestIdFrom, urnHeaders } from '../jsonrpc/headers.js';
+import { MAX_URN_HEADER_LENGTH, cacheHitHeader, cacheHitRoom, clientText, requestIdFrom, urnHeaders } from '../jsonrpc/headers.js';
 import type { ItemResult } from '../jsonrpc/items.js';
 import { parseBody } from '../jsonrpc/parse.js';
 import type { Urn } from '../jsonrpc/types.js';
@@ -25,7 +25,7 @@ import type { AccessLog } from '../observability/access-log.js';
 import { MethodLabeler, UNPARSED_LABELS } from '../observability/labels.js';
 import { truncateBody } from '../observability/logger.js';
 import { SpanAttribute, SpanName } from '../observability/span-names.js';
-import type { LogFields, MethodLabels, SpanHandle, Telemetry } from '../observability/types.js';
+import type { LogError, LogFields, MethodLabels, SpanHandle, Telemetry } from '../observability/types.js';
 import { JSON_CONTENT_TYPE, type HttpReply } from '../http/reply.js';
 import type { RpcHandler } from '../http/traffic-app.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -72,7 +72,7 @@ export class Pipeline implements RpcHandler {
     const state: RequestState = {
       started: performance.now(),
       requestId: requestIdFrom(headers['x-jussi-request-id']),
-      amznTraceId: singleHeader(headers['x-amzn-trace-id']),
+      amznTraceId: traceIdHeader(headers['x-amzn-trace-id']),
       span: telemetry.tracer.startRequest(singleHeader(headers['traceparent']), singleHeader(headers['tracestate'])),
     };
     if (telemetry.tracer.enabled) state.span.setAttribute(SpanAttribute.requestId, state.requestId);
@@ -354,7 +354,7 @@ export class Pipeline implements RpcHandler {
       ...(plan !== undefined && plan.kind === 'rejected' && plan.urn !== null ? urnLogFields(plan.urn) : {}),
       ...(plan !== undefined && plan.kind === 'planned' ? urnLogFields(plan.resolved.urn) : {}),
       duration_ms: elapsedMs(state),
-      error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code },
+      error: errorLogFields(error),
     });
     if (plan === undefined) this.deps.telemetry.metrics.itemFinished(UNPARSED_LABELS, 'single', false, elapsedMs(state) / 1000);
     return this.reply(state, text, headers, status);
@@ -394,7 +394,7 @@ export class Pipeline implements RpcHandler {
       cache_hit: outcome.kind === 'hit' ? outcome.hit.tier : false,
       duration_ms: elapsedMs(state),
     };
-    this.deps.accessLog.write(error === null ? fields : { ...fields, error: { type: error.kind, message: error.reason === undefined ? error.message : `${error.message}: ${error.reason}`, code: error.code } });
+    this.deps.accessLog.write(error === null ? fields : { ...fields, error: errorLogFields(error) });
   }
 
   private baseLogFields(state: RequestState): LogFields {
@@ -422,6 +422,21 @@ function elapsedMs(state: RequestState): number {
   return performance.now() - state.started;
 }
 
+/** The x-amzn-trace-id echoed back and sent upstream: client text, so bounded like the x-jussi-* headers. */
+function traceIdHeader(value: string | readonly string[] | undefined): string | undefined {
+  const text = singleHeader(value);
+  return text === undefined ? undefined : clientText(text);
+}
+
+/** The URN's names for a log line; client text, each cut to 1,024 characters. */
 function urnLogFields(urn: Urn): LogFields {
-  return urn.api === undefined ? { namespace: urn.namespace, method: urn.method } : { namespace: urn.namespace, api: urn.api, method: urn.method };
+  const namespace = clientText(urn.namespace);
+  const method = clientText(urn.method);
+  return urn.api === undefined ? { namespace, method } : { namespace, api: clientText(urn.api), method };
+}
+
+/** An error for a log line; its message may quote client text (an unknown namespace), so it is cut too. */
+function errorLogFields(error: RpcError): LogError {
+  const message = error.reason === undefined ? error.message : `${error.message}: ${error.reason}`;
+  return { type: error.kind, message: clientText(message, 2 * MAX_URN_HEADER_LENGTH), code: error.code };
 }
