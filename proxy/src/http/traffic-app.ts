@@ -44,12 +44,30 @@ const HEALTH_PATHS = new Set(['/health', '/health/live', '/health/ready']);
 const RPC_METHODS = 'POST';
 const PROBE_METHODS = 'GET, HEAD';
 
+/**
+ * How often Node looks for requests past their headers or request timeout. Node's default (30 s)
+ * let a slow client hold a connection up to 30 s past JUSSI_REQUEST_READ_TIMEOUT; the sweep
+ * walks the open connections, cheap even for thousands.
+ */
+export function connectionsCheckingIntervalMs(requestReadTimeoutMs: number): number {
+  return Math.max(50, Math.min(500, Math.floor(requestReadTimeoutMs / 2)));
+}
+
 export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: settings.requestMaxSize,
     keepAliveTimeout: settings.keepAliveTimeoutMs,
     requestTimeout: settings.requestReadTimeoutMs,
+    // Node reads these when the server is created (fastify sets `requestTimeout` only after):
+    // headers and the whole request must both arrive within JUSSI_REQUEST_READ_TIMEOUT, and
+    // the check runs often enough to answer 408 within the timeout plus half a second.
+    http: {
+      requestTimeout: settings.requestReadTimeoutMs,
+      headersTimeout: settings.requestReadTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(settings.requestReadTimeoutMs),
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
