@@ -79,7 +79,9 @@ function program(up: FakeUpstream, replies: readonly UpstreamReply[]): void {
       (req) => {
         const delayMs = r.delay_ms ?? 0;
         if (r.body !== undefined) return { status: r.status, body: r.body, delayMs };
-        const json = isRecord(r.json) && r.json['id'] === '<echo>' ? { ...r.json, id: req.id } : r.json;
+        // Item 12: the proxy sends its own integer id upstream, and an answer must carry the id
+        // it was sent (jussi's vectors show the client's id, which jussi forwarded).
+        const json = isRecord(r.json) && 'id' in r.json ? { ...r.json, id: req.id } : r.json;
         return { status: r.status, json, echoId: false, delayMs };
       },
     );

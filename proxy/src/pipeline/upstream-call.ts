@@ -49,7 +49,7 @@ export async function callUpstream(plan: PlannedItem, ctx: CallContext): Promise
   const started = performance.now();
   try {
     const reply = await upstream.send({ payload, upstreamId: id, signal: controller.signal, headers, idempotent: plan.idempotent });
-    const outcome = checkAnswer(reply.status, reply.body, reply.json, reply.url);
+    const outcome = checkAnswerFits(checkAnswer(reply.status, reply.body, reply.json, reply.url), reply.status, id);
     telemetry.metrics.upstreamRequest(reply.url, upstream.protocol, (performance.now() - started) / 1000, outcome.ok ? null : 'invalid_response');
     if (!outcome.ok) span?.recordError(outcome.error.message, outcome.error.code);
     return outcome;
@@ -103,6 +103,38 @@ function invalidJsonError(status: number, body: string, url: string): RpcError {
   const quoted = start.length > QUOTED_BODY_CHARS ? `${JSON.stringify(start.slice(0, QUOTED_BODY_CHARS))}...` : JSON.stringify(start);
   const detail = `HTTP ${status}, ${Buffer.byteLength(body)} bytes starting ${quoted}`;
   return rpcError('UpstreamResponse', { reason }, `${reason} (upstream ${url}: ${detail})`);
+}
+
+/**
+ * An answer that parsed must also be the answer to what was sent, or it is neither served nor
+ * cached: its id must be the id the proxy sent (an error may carry null, when the upstream could
+ * not read the request), and an HTTP status outside 2xx passes only with a JSON-RPC error body
+ * (a `result` under a 5xx is not trusted). Anything else is 1100 with the reason.
+ */
+export function checkAnswerFits(outcome: UpstreamOutcome, status: number, sentId: number): UpstreamOutcome {
+  if (!outcome.ok) return outcome;
+  const { answer, url } = outcome;
+  const isError = answer['error'] !== undefined && answer['result'] === undefined;
+  if (status < 200 || status > 299) {
+    if (!isError) return { ok: false, error: upstreamResponseError(`upstream answered HTTP ${status} without a JSON-RPC error`, url) };
+  }
+  const id = answer['id'];
+  if (!sameId(id, sentId) && !(isError && (id === null || id === undefined))) {
+    return { ok: false, error: upstreamResponseError(`upstream answered another id (sent ${sentId}, got ${describeId(id)})`, url) };
+  }
+  return outcome;
+}
+
+/** jussi reads an upstream id as `int(id)`: the number, or its decimal string. */
+function sameId(id: unknown, sentId: number): boolean {
+  if (typeof id === 'number') return id === sentId;
+  return typeof id === 'string' && /^-?\d+$/.test(id) && Number(id) === sentId;
+}
+
+function describeId(id: unknown): string {
+  if (id === undefined) return 'none';
+  const text = JSON.stringify(id);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 function upstreamResponseError(reason: string, url: string): RpcError {

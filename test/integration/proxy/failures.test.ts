@@ -27,6 +27,7 @@ describe('failures', () => {
         upstreams: [
           { name: 'fast', urls: [['fast', http.httpUrl('/fast')]], ttls: [['fast', -1]], timeouts: [['fast', 1]] },
           { name: 'capped', urls: [['capped', http.httpUrl('/capped')]], ttls: [['capped', -1]], timeouts: [['capped', 0]] },
+          { name: 'cached', urls: [['cached', http.httpUrl('/cached')]], ttls: [['cached', 60]], timeouts: [['cached', 5]] },
           { name: 'dead', urls: [['dead', `http://127.0.0.1:${deadPort}/`]], ttls: [['dead', -1]], timeouts: [['dead', 2]] },
           { name: 'sock', urls: [['sock', ws.wsUrl('/sock')]], ttls: [['sock', -1]], timeouts: [['sock', 5]] },
         ],
@@ -95,6 +96,30 @@ describe('failures', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.json, { jsonrpc: '2.0', error: upstreamError, id: 'e' });
     assert.equal(res.headers.get('x-jussi-error-id'), null);
+  });
+
+  it('answers 1100 for an answer carrying another id, and never caches it', async () => {
+    http.on({ method: 'cached.other_id' }, (req) => ({ json: { jsonrpc: '2.0', id: Number(req.id) + 1, result: 'not yours' } }));
+    for (const id of [1, 2]) {
+      const body = (await rpc(proxy.url, { jsonrpc: '2.0', id, method: 'cached.other_id' })).json as RpcAnswer;
+      assert.equal(body.id, id);
+      assert.equal(body.error?.code, 1100);
+      assert.match(body.error?.message ?? '', /^Upstream response error: upstream answered another id \(sent \d+, got \d+\)$/);
+    }
+    assert.equal(http.count({ method: 'cached.other_id' }), 2, 'not cached: the second request went upstream');
+  });
+
+  it('answers 1100 naming the status for a 5xx answer with a result, and never caches it', async () => {
+    http.on({ method: 'cached.bad_gateway' }, () => ({ status: 502, result: 'stale' }));
+    for (const id of [1, 2]) {
+      const body = (await rpc(proxy.url, { jsonrpc: '2.0', id, method: 'cached.bad_gateway' })).json as RpcAnswer;
+      assert.equal(body.error?.code, 1100);
+      assert.match(body.error?.message ?? '', /HTTP 502/);
+    }
+    assert.equal(http.count({ method: 'cached.bad_gateway' }), 2, 'not cached');
+    // A 2xx other than 200 with a result is an answer like any other.
+    http.on({ method: 'cached.accepted' }, () => ({ status: 202, result: 'fine' }));
+    assert.equal(((await rpc(proxy.url, { jsonrpc: '2.0', id: 3, method: 'cached.accepted' })).json as RpcAnswer).result, 'fine');
   });
 
   it('answers -32603 naming the upstream when it refuses connections', async () => {
