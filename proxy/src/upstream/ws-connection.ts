@@ -54,6 +54,7 @@ export class WsConnection {
   private endError: UpstreamError | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
   private sawLife = true;
+  private answered = false;
   private endedPromise: Promise<void>;
   private markEnded: () => void = () => {};
 
@@ -75,6 +76,11 @@ export class WsConnection {
     this.socket.on('pong', () => this.onLife());
     this.socket.on('error', (err: Error) => this.onError(err));
     this.socket.on('close', () => this.onClose());
+  }
+
+  /** Whether the peer ever answered on this connection (a message or a pong). */
+  get showedLife(): boolean {
+    return this.answered;
   }
 
   get isOpen(): boolean {
@@ -153,6 +159,7 @@ export class WsConnection {
 
   private onLife(): void {
     this.sawLife = true;
+    this.answered = true;
     this.hooks.alive(this);
   }
 
@@ -187,7 +194,7 @@ export class WsConnection {
     const code = (err as { code?: unknown }).code;
     const kind: UpstreamErrorKind =
       this.state === 'connecting' ? 'connect' : code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'protocol' : networkErrorKind(err);
-    const what = code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? `message larger than ${this.options.maxPayload} bytes` : describeError(err);
+    const what = code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? `message larger than ${this.options.maxPayload} bytes (JUSSI_UPSTREAM_MAX_RESPONSE_SIZE or JUSSI_WEBSOCKET_MAX_MESSAGE_SIZE); connection closed` : describeError(err);
     this.endError = new UpstreamError(kind, this.options.url, `${this.options.url}: ${what}`, { cause: err });
   }
 

@@ -6,9 +6,17 @@
 // - When every connection is full (or being opened), calls wait in a bounded queue; past the
 //   bound (see `maxQueue`) they fail at once with 'overloaded'.
 // - A lost connection fails its calls at once with 'closed' (an oversized or malformed frame:
-//   'protocol'); lost or failed connections are reopened after a jittered exponential backoff
-//   (backoff.ts). While the last connect attempt failed and no connection is open, calls fail
-//   at once with 'connect' (so failover moves on) instead of waiting for their timeout.
+//   'protocol') and is reopened after about `reconnectMinMs`. The back-off is per endpoint and
+//   counts failed connect attempts, not dropped connections: eight connections dropped by one
+//   upstream restart are one event, and the pool is back within about `reconnectMinMs` of the
+//   upstream accepting again. Each failed round of attempts doubles the wait (jittered, capped
+//   at `reconnectMaxMs`, backoff.ts); while nothing is open, one connection probes at a time
+//   and the others follow as soon as it opens. A connection dropped before it ever answered
+//   counts as a failed attempt, so an upstream that accepts and closes cannot make a tight loop.
+// - While the pool has no open connection after a failure (a drop or a failed connect), calls
+//   fail at once with 'connect' naming the cause (failover moves on to the next URL; nothing was
+//   sent), and so do calls waiting in the queue when the last connection goes: none waits for
+//   its timeout on a pool that cannot carry it.
 // - A call whose signal fires is forgotten; its late answer is counted and ignored.
 // - `close(grace)` stops taking calls, lets taken ones finish up to `grace`, then closes.
 
@@ -105,10 +113,14 @@ export class WebSocketUpstream implements Upstream {
   private readonly logger: Logger;
   private readonly random: () => number;
   private readonly hooks: WsConnectionHooks;
-  /** Consecutive failed connects or drops without a sign of life in between. */
+  /**
+   * Consecutive failed rounds of connect attempts (one per back-off step, however many
+   * connections failed), including connections dropped before they answered anything.
+   */
   private failures = 0;
   private nextAttemptAt = 0;
-  private lastConnectError: string | null = null;
+  /** Why the pool lost its connections (a drop or a failed connect); null while one is open or before the first attempt ended. */
+  private lastFailure: string | null = null;
   private lastError: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -128,6 +140,7 @@ export class WebSocketUpstream implements Upstream {
       opened: (c) => this.onOpened(c),
       ended: (c, wasOpen, error) => this.onEnded(c, wasOpen, error),
       freed: () => this.pump(),
+      // The endpoint answers: whatever failed before is over.
       alive: () => {
         this.failures = 0;
       },
@@ -143,7 +156,7 @@ export class WebSocketUpstream implements Upstream {
       const direct = this.queue.size === 0 ? this.pick(call.upstreamId) : undefined;
       if (direct === undefined) {
         if (this.isDown()) {
-          reject(new UpstreamError('connect', this.url, `${this.url} is unreachable: ${this.lastConnectError ?? 'connect failed'}`));
+          reject(this.downError());
           return;
         }
         if (this.taken.value >= this.maxTaken) {
@@ -190,7 +203,7 @@ export class WebSocketUpstream implements Upstream {
       idle: this.open.size - active,
       pending: this.queue.size,
       inFlight,
-      healthy: !this.closing && !(this.open.size === 0 && this.lastConnectError !== null),
+      healthy: !this.closing && !this.isDown(),
       lastError: this.lastError,
     };
   }
@@ -198,6 +211,16 @@ export class WebSocketUpstream implements Upstream {
   /** Connections being opened (for tests and diagnostics). */
   get connectingCount(): number {
     return this.connecting.size;
+  }
+
+  /** Milliseconds until the next connect attempt may start (0: now); for tests and diagnostics. */
+  get reconnectInMs(): number {
+    return Math.max(0, this.nextAttemptAt - Date.now());
+  }
+
+  /** Failed rounds of connect attempts since a connection last opened; for tests and diagnostics. */
+  get connectFailureStreak(): number {
+    return this.failures;
   }
 
   close(graceMs: number): Promise<void> {
@@ -263,13 +286,22 @@ export class WebSocketUpstream implements Upstream {
   // ---------------------------------------------------------------------------------------
   // Opening, losing and reopening connections.
 
-  /** No connection open or being opened, and the last attempt failed less than a backoff ago. */
+  /** No open connection since a drop or a failed connect: calls fail at once rather than wait. */
   private isDown(): boolean {
-    return this.open.size === 0 && this.connecting.size === 0 && this.lastConnectError !== null && Date.now() < this.nextAttemptAt;
+    return this.open.size === 0 && this.lastFailure !== null;
   }
 
-  /** Connections wanted now: `min`, and at least one while calls wait. */
+  private downError(): UpstreamError {
+    const when = this.reconnectInMs > 0 ? `next attempt in ${this.reconnectInMs} ms` : 'reconnecting';
+    return new UpstreamError('connect', this.url, `${this.url}: no open connection (${when}; last error: ${this.lastFailure ?? 'unknown'})`);
+  }
+
+  /**
+   * Connections wanted now: `min`, and at least one while calls wait; one alone (a probe)
+   * while nothing is open and connect attempts are failing.
+   */
   private target(): number {
+    if (this.open.size === 0 && this.failures > 0) return 1;
     return Math.max(this.options.min, this.queue.size > 0 ? 1 : 0);
   }
 
@@ -320,8 +352,12 @@ export class WebSocketUpstream implements Upstream {
       return;
     }
     this.open.add(connection);
-    this.lastConnectError = null;
+    // The endpoint accepts again: the rest of the pool follows at once. The back-off itself
+    // is forgotten when the peer answers (`alive`): one that accepts and closes keeps growing it.
+    this.nextAttemptAt = 0;
+    this.lastFailure = null;
     this.pump();
+    this.maintain();
   }
 
   private onEnded(connection: WsConnection, wasOpen: boolean, error: UpstreamError): void {
@@ -331,19 +367,41 @@ export class WebSocketUpstream implements Upstream {
       if (this.open.size === 0) this.failQueued(new UpstreamError('shutdown', this.url, `upstream ${this.url} is closing`));
       return;
     }
-    this.failures += 1;
-    this.nextAttemptAt = Date.now() + reconnectDelay(this.failures, this.options.reconnectMinMs, this.options.reconnectMaxMs, this.random);
     this.lastError = error.message;
+    const detail = withoutPrefix(error.message, this.url);
     if (wasOpen) {
       this.counters.drops += 1;
       this.logger.warn({ error: { type: error.kind, message: error.message } }, 'upstream websocket connection lost');
+      // A connection that never answered anything counts as a failed attempt (an upstream that
+      // accepts and closes at once); one that worked is reopened after about reconnectMinMs.
+      if (connection.showedLife) this.waitBeforeReconnect();
+      else this.noteConnectFailure();
     } else {
       this.counters.connectFailures += 1;
-      this.lastConnectError = error.message;
       this.logger.warn({ error: { type: error.kind, message: error.message } }, 'upstream websocket connect failed');
-      if (this.open.size === 0 && this.connecting.size === 0) this.failQueued(error);
+      this.noteConnectFailure();
+    }
+    if (this.open.size === 0) {
+      this.lastFailure = detail;
+      // Calls still waiting were never sent: they fail now, so failover can move them on.
+      if (this.queue.size > 0) this.failQueued(this.downError());
     }
     this.maintain();
+  }
+
+  /** A failed round of connect attempts: doubles the wait. Failures of one round (attempts started together) count once. */
+  private noteConnectFailure(): void {
+    const now = Date.now();
+    if (now < this.nextAttemptAt) return;
+    this.failures += 1;
+    this.nextAttemptAt = now + reconnectDelay(this.failures, this.options.reconnectMinMs, this.options.reconnectMaxMs, this.random);
+  }
+
+  /** A dropped connection: reconnect after about reconnectMinMs (jittered), without growing the back-off. */
+  private waitBeforeReconnect(): void {
+    const now = Date.now();
+    if (now < this.nextAttemptAt) return;
+    this.nextAttemptAt = now + reconnectDelay(1, this.options.reconnectMinMs, this.options.reconnectMaxMs, this.random);
   }
 
   private onUnmatched(kind: UnmatchedKind, detail: string): void {
@@ -366,4 +424,9 @@ export class WebSocketUpstream implements Upstream {
     await Promise.all([...this.open, ...this.connecting].map((c) => c.shutdown(stopping, this.closeWaitMs)));
     await this.taken.drained();
   }
+}
+
+/** A message without the URL it starts with (`ws://host/: connection closed by peer` -> `connection closed by peer`). */
+function withoutPrefix(message: string, url: string): string {
+  return message.startsWith(`${url}: `) ? message.slice(url.length + 2) : message;
 }

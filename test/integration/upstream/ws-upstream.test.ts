@@ -200,7 +200,7 @@ describe('WebSocketUpstream', () => {
     const started = Date.now();
     const second = await rejection(p.send(makeCall(2, 'a', { timeoutMs: 30_000 })));
     assert.ok(second instanceof UpstreamError && second.kind === 'connect');
-    assert.match(second.message, /unreachable/);
+    assert.match(second.message, /no open connection \(next attempt in \d+ ms; last error: /);
     assert.ok(Date.now() - started < 5_000);
     assert.equal(p.counters.connectFailures, 1, 'no new attempt inside the backoff');
   });
@@ -353,5 +353,80 @@ describe('WebSocketUpstream', () => {
     assert.equal(p.stats().pending, 0);
     await p.close(1_000);
     await waitFor(() => fake.connections === 0);
+  });
+
+  it('after all 8 connections drop at once, reconnects within about reconnectMinMs: one event, not eight failures', async () => {
+    const p = pool({ min: 8, max: 8, reconnectMinMs: 100, reconnectMaxMs: 30_000 });
+    await waitFor(() => p.stats().size === 8, { message: 'pool of 8 open' });
+    await Promise.all(Array.from({ length: 16 }, (_, i) => p.send(makeCall(i, 'warm'))));
+    fake.dropConnections();
+    await waitFor(() => p.counters.drops === 8, { message: 'all 8 drops seen' });
+    assert.equal(p.connectFailureStreak, 0, 'drops are not failed connect attempts');
+    assert.ok(p.reconnectInMs <= 100, `next attempt in ${p.reconnectInMs} ms, not a back-off of 8 failures`);
+    // 6.4 to 12.8 s before the fix; a reconnect takes about 0.1 s.
+    await waitFor(() => p.stats().size === 8, { timeoutMs: 5_000, message: 'pool of 8 back' });
+    assert.equal(p.counters.connectFailures, 0);
+  });
+
+  it('while the upstream is gone, calls fail at once naming the cause; it is back soon after the upstream accepts again', async () => {
+    const port = await freePort();
+    let server = await startFakeUpstream({ port });
+    const p = pool({ min: 8, max: 8, reconnectMinMs: 100, reconnectMaxMs: 30_000 }, `ws://127.0.0.1:${port}/`);
+    try {
+      await waitFor(() => p.stats().size === 8, { message: 'pool of 8 open' });
+      await server.close();
+      await waitFor(() => p.stats().size === 0, { message: 'all connections lost' });
+      const started = Date.now();
+      const failures = await Promise.all(Array.from({ length: 20 }, (_, i) => rejection(p.send(makeCall(i, 'a', { timeoutMs: 30_000 })))));
+      for (const err of failures) {
+        assert.ok(err instanceof UpstreamError && err.kind === 'connect', String(err));
+        assert.match(err.message, /no open connection .*last error: /);
+      }
+      assert.ok(Date.now() - started < 5_000, 'failed at once, not at the 30 s timeout');
+      assert.equal(p.stats().healthy, false);
+      await waitFor(() => p.counters.connectFailures >= 2, { message: 'tried to reconnect' });
+      server = await startFakeUpstream({ port });
+      const back = Date.now();
+      await waitFor(() => p.stats().size === 8, { timeoutMs: 10_000, message: 'pool of 8 back' });
+      console.log(`# pool of 8 back ${Date.now() - back} ms after the upstream accepted again (${p.counters.connectFailures} failed attempts while down)`);
+      assert.equal(p.stats().healthy, true);
+      assert.equal(resultOf(await p.send(makeCall(99, 'a'))) !== undefined, true);
+    } finally {
+      await p.close(1_000);
+      await server.close();
+    }
+  });
+
+  it('fails queued calls at once (never sent) when the last connection drops', async () => {
+    fake.reply({ method: 'hang' }, { hang: true });
+    const p = pool({ min: 1, max: 1, maxInFlight: 1 });
+    await waitFor(() => p.stats().size === 1);
+    const inFlight = rejection(p.send(makeCall(1, 'hang', { timeoutMs: 30_000 })));
+    await waitFor(() => fake.count({ method: 'hang' }) === 1);
+    const queued = rejection(p.send(makeCall(2, 'hang', { timeoutMs: 30_000 })));
+    await waitFor(() => p.stats().pending === 1);
+    fake.dropConnections();
+    const [a, b] = await Promise.all([inFlight, queued]);
+    assert.ok(a instanceof UpstreamError && a.kind === 'closed');
+    assert.ok(b instanceof UpstreamError && b.kind === 'connect', 'the queued call may fail over');
+    assert.equal(fake.count({ method: 'hang' }), 1, 'the queued call was never sent');
+  });
+
+  it('counts a connection closed before it ever answered as a failed attempt (no tight reconnect loop)', async () => {
+    const { WebSocketServer } = await import('ws');
+    const slammer = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    slammer.on('connection', (ws) => ws.terminate());
+    await new Promise<void>((resolve) => slammer.once('listening', () => resolve()));
+    const address = slammer.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const p = pool({ min: 1, max: 1, reconnectMinMs: 20, reconnectMaxMs: 200 }, `ws://127.0.0.1:${port}/`);
+    try {
+      await waitFor(() => p.connectFailureStreak >= 3, { message: 'the back-off grows' });
+      assert.ok(p.counters.drops + p.counters.connectFailures >= 3);
+    } finally {
+      await p.close(1_000);
+      for (const client of slammer.clients) client.terminate();
+      await new Promise<void>((resolve) => slammer.close(() => resolve()));
+    }
   });
 });
