@@ -5,13 +5,19 @@ import { type ProxyState, byPod, count } from './inputs.js';
 
 export const LAST_ERROR_MAX = 1024;
 
-/** The URL without credentials (status is readable by more people than the spec's secrets). */
+/**
+ * The URL without credentials, query or fragment (status is readable by more people than the
+ * spec's secrets, and an API key often rides in the query). The proxies report URLs the same
+ * way in /state, so this is also the spelling the two are matched by.
+ */
 export function withoutCredentials(url: string): string {
   try {
     const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
+    if (u.username === '' && u.password === '' && u.search === '' && u.hash === '') return url;
     u.username = '';
     u.password = '';
+    u.search = '';
+    u.hash = '';
     return u.href;
   } catch {
     return url;
@@ -24,6 +30,8 @@ function matchKey(url: string): string {
     const u = new URL(url);
     u.username = '';
     u.password = '';
+    u.search = '';
+    u.hash = '';
     return u.href;
   } catch {
     return url;

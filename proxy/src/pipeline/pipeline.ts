@@ -300,7 +300,13 @@ export class Pipeline implements RpcHandler {
   /** A cache hit, or the upstream answer (shared with identical calls in flight). */
   private async answer(plan: PlannedItem, hit: CacheHit | undefined, state: RequestState): Promise<ItemOutcome> {
     if (hit !== undefined) return { kind: 'hit', hit };
-    const ctx: CallContext = { requestId: state.requestId, amznTraceId: state.amznTraceId, span: state.span, telemetry: this.deps.telemetry };
+    const ctx: CallContext = {
+      exposeUpstreamUrls: this.deps.settings.jsonrpc.exposeUpstreamUrls,
+      requestId: state.requestId,
+      amznTraceId: state.amznTraceId,
+      span: state.span,
+      telemetry: this.deps.telemetry,
+    };
     const call = async (): Promise<UpstreamOutcome> => {
       const outcome = await callUpstream(plan, ctx);
       afterReply(plan, outcome, { cache: this.deps.cache, lirb: this.deps.lirb, settings: this.deps.settings.cache, telemetry: this.deps.telemetry }, state.span);

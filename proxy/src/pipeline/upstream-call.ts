@@ -11,7 +11,8 @@ import type { TimeoutKind } from '../routing/timeouts.js';
 import { SpanAttribute, SpanName } from '../observability/span-names.js';
 import type { SpanHandle, Telemetry } from '../observability/types.js';
 import { callAbortReason } from '../upstream/abort.js';
-import { UpstreamError, type Upstream, type UpstreamErrorKind } from '../upstream/types.js';
+import { hostsOnly, redactText } from '../upstream/redact.js';
+import { UpstreamError, type UpstreamErrorKind } from '../upstream/types.js';
 import type { PlannedItem } from './plan.js';
 import { nextUpstreamId } from './upstream-ids.js';
 
@@ -20,6 +21,8 @@ export type UpstreamOutcome =
   | { readonly ok: false; readonly error: RpcError };
 
 export interface CallContext {
+  /** JUSSI_EXPOSE_UPSTREAM_URLS: name the upstream by its (redacted) URL in client-facing reasons. */
+  readonly exposeUpstreamUrls: boolean;
   readonly requestId: string;
   readonly amznTraceId: string | undefined;
   readonly span: SpanHandle;
@@ -49,14 +52,17 @@ export async function callUpstream(plan: PlannedItem, ctx: CallContext): Promise
   const started = performance.now();
   try {
     const reply = await upstream.send({ payload, upstreamId: id, signal: controller.signal, headers, idempotent: plan.idempotent });
-    const outcome = checkAnswerFits(checkAnswer(reply.status, reply.body, reply.json, reply.url), reply.status, id);
+    // The name clients see is built only when an answer is refused (off the hot path).
+    const shown = (): string => clientUpstreamName(plan.labels.namespace, reply.url, ctx.exposeUpstreamUrls);
+    const checked = checkAnswer(reply.status, reply.body, reply.json, reply.url);
+    const outcome = checked.ok ? checkAnswerFits(checked, reply.status, id, shown) : checkAnswer(reply.status, reply.body, reply.json, shown());
     telemetry.metrics.upstreamRequest(reply.url, upstream.protocol, (performance.now() - started) / 1000, outcome.ok ? null : 'invalid_response');
     if (!outcome.ok) span?.recordError(outcome.error.message, outcome.error.code);
     return outcome;
   } catch (err) {
     const kind: UpstreamErrorKind = err instanceof UpstreamError ? err.kind : 'protocol';
     telemetry.metrics.upstreamRequest(upstream.url, upstream.protocol, (performance.now() - started) / 1000, kind);
-    const error = transportError(err, upstream, route.timeout.kind, route.timeout.ms);
+    const error = transportError(err, clientUpstreamName(plan.labels.namespace, upstream.url, ctx.exposeUpstreamUrls), ctx.exposeUpstreamUrls, route.timeout.kind, route.timeout.ms);
     span?.recordError(err, error.code);
     return { ok: false, error };
   } finally {
@@ -111,16 +117,16 @@ function invalidJsonError(status: number, body: string, url: string): RpcError {
  * not read the request), and an HTTP status outside 2xx passes only with a JSON-RPC error body
  * (a `result` under a 5xx is not trusted). Anything else is 1100 with the reason.
  */
-export function checkAnswerFits(outcome: UpstreamOutcome, status: number, sentId: number): UpstreamOutcome {
+export function checkAnswerFits(outcome: UpstreamOutcome, status: number, sentId: number, shown: () => string): UpstreamOutcome {
   if (!outcome.ok) return outcome;
-  const { answer, url } = outcome;
+  const { answer } = outcome;
   const isError = answer['error'] !== undefined && answer['result'] === undefined;
   if (status < 200 || status > 299) {
-    if (!isError) return { ok: false, error: upstreamResponseError(`upstream answered HTTP ${status} without a JSON-RPC error`, url) };
+    if (!isError) return { ok: false, error: upstreamResponseError(`upstream answered HTTP ${status} without a JSON-RPC error`, shown()) };
   }
   const id = answer['id'];
   if (!sameId(id, sentId) && !(isError && (id === null || id === undefined))) {
-    return { ok: false, error: upstreamResponseError(`upstream answered another id (sent ${sentId}, got ${describeId(id)})`, url) };
+    return { ok: false, error: upstreamResponseError(`upstream answered another id (sent ${sentId}, got ${describeId(id)})`, shown()) };
   }
   return outcome;
 }
@@ -141,13 +147,33 @@ function upstreamResponseError(reason: string, url: string): RpcError {
   return rpcError('UpstreamResponse', { reason }, `${reason} (upstream ${url})`);
 }
 
-function transportError(err: unknown, upstream: Upstream, timeoutKind: TimeoutKind, timeoutMs: number): RpcError {
+/**
+ * How a client-facing reason names an upstream: by namespace and host (`appbase (api.example.com)`),
+ * or, with JUSSI_EXPOSE_UPSTREAM_URLS, by its redacted URL. Logs, /state and metrics always
+ * carry the redacted URL.
+ */
+export function clientUpstreamName(namespace: string, url: string, expose: boolean): string {
+  if (expose) return url;
+  const hosts = [...new Set(url.split(' | ').map((u) => hostsOnly(u)))].join(', ');
+  return `${namespace} (${hosts})`;
+}
+
+/** What went wrong, without the URL the message starts with; URLs inside cut down to what a client may see. */
+function clientDetail(err: UpstreamError, expose: boolean): string {
+  const prefix = `${err.url}: `;
+  const detail = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return expose ? redactText(detail) : hostsOnly(detail);
+}
+
+function transportError(err: unknown, shown: string, expose: boolean, timeoutKind: TimeoutKind, timeoutMs: number): RpcError {
   if (err instanceof UpstreamError) {
     if (err.kind === 'timeout') {
-      return rpcError(timeoutKind, {}, `upstream ${err.url} did not answer within ${timeoutMs / 1000} s`);
+      return rpcError(timeoutKind, {}, `upstream ${shown} did not answer within ${timeoutMs / 1000} s`);
     }
-    return rpcError('InternalError', {}, `upstream ${err.url} failed (${err.kind}): ${err.message}`);
+    // The peer broke the protocol (an answer over the size limit, a bad frame): its answer was bad.
+    if (err.kind === 'protocol') return upstreamResponseError(clientDetail(err, expose), shown);
+    return rpcError('InternalError', {}, `upstream ${shown} failed (${err.kind}): ${clientDetail(err, expose)}`);
   }
   const message = err instanceof Error ? err.message : String(err);
-  return rpcError('InternalError', {}, `upstream ${upstream.url} failed: ${message}`);
+  return rpcError('InternalError', {}, `upstream ${shown} failed: ${expose ? redactText(message) : hostsOnly(message)}`);
 }

@@ -22,6 +22,10 @@ class ShutdownSignal extends Error {
   }
 }
 
+function isOversized(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
+}
+
 export class HttpUpstream implements Upstream {
   readonly url: string;
   readonly protocol = 'http' as const;
@@ -34,6 +38,7 @@ export class HttpUpstream implements Upstream {
   private closing = false;
   private closed: Promise<void> | null = null;
   private lastError: string | null = null;
+  private readonly maxResponseSize: number | null;
 
   /** `rawUrl` may carry credentials; it must be an http: or https: URL (see createUpstream). */
   constructor(rawUrl: string, pools: OriginPools, options: HttpPoolOptions) {
@@ -45,6 +50,7 @@ export class HttpUpstream implements Upstream {
         ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
         : undefined;
     this.lease = pools.acquire(parsed.origin, options);
+    this.maxResponseSize = options.maxResponseSize;
   }
 
   async send(call: UpstreamCall): Promise<UpstreamReply> {
@@ -95,6 +101,9 @@ export class HttpUpstream implements Upstream {
     if (callSignal.aborted) return abortError(callSignal, this.url);
     if (ownSignal.aborted) return new UpstreamError('shutdown', this.url, `upstream ${this.url} closed while the call was in flight`);
     const kind = networkErrorKind(err);
+    if (isOversized(err)) {
+      return new UpstreamError(kind, this.url, `${this.url}: answer larger than ${this.maxResponseSize ?? 0} bytes (JUSSI_UPSTREAM_MAX_RESPONSE_SIZE); connection closed`, { cause: err });
+    }
     return new UpstreamError(kind, this.url, `${this.url}: ${describeError(err)}`, { cause: err });
   }
 

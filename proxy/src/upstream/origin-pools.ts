@@ -8,6 +8,8 @@ export interface HttpPoolOptions {
   readonly connections: number;
   readonly connectTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** Largest answer body, bytes; past it undici closes the connection and the call fails. null = no limit. */
+  readonly maxResponseSize: number | null;
 }
 
 export interface PoolLease {
@@ -26,7 +28,7 @@ export class OriginPools {
 
   /** `origin` as `URL.origin` gives it (scheme, host, port; never userinfo). */
   acquire(origin: string, options: HttpPoolOptions): PoolLease {
-    const key = `${origin} ${options.connections} ${options.connectTimeoutMs} ${options.keepAliveTimeoutMs}`;
+    const key = `${origin} ${options.connections} ${options.connectTimeoutMs} ${options.keepAliveTimeoutMs} ${options.maxResponseSize ?? -1}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = { pool: createPool(origin, options), leases: 0 };
@@ -65,5 +67,7 @@ function createPool(origin: string, options: HttpPoolOptions): Pool {
     // The call's signal carries the real deadline; these only bound a call whose signal never fires.
     headersTimeout: 300_000,
     bodyTimeout: 300_000,
+    // Counted as the body arrives: an oversized answer never sits whole in memory.
+    maxResponseSize: options.maxResponseSize ?? -1,
   });
 }

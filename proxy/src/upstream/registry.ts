@@ -157,12 +157,14 @@ function createUpstream(plan: UrlPlan, shared: Shared): HealthCheckedUpstream {
           connections: plan.pool.connections,
           connectTimeoutMs: settings.httpConnectTimeoutMs,
           keepAliveTimeoutMs: settings.httpKeepAliveTimeoutMs,
+          maxResponseSize: settings.maxResponseSize,
         })
       : new WebSocketUpstream(plan.url, {
           min: plan.pool.min,
           max: plan.pool.max,
           maxInFlight: settings.websocketMaxInFlight,
-          maxMessageSize: settings.websocketMaxMessageSize,
+          // JUSSI_WEBSOCKET_MAX_MESSAGE_SIZE when set, else the limit of every upstream answer.
+          maxMessageSize: settings.websocketMaxMessageSize ?? settings.maxResponseSize,
           connectTimeoutMs: settings.websocketConnectTimeoutMs,
           reconnectMinMs: settings.websocketReconnectMinMs,
           reconnectMaxMs: settings.websocketReconnectMaxMs,

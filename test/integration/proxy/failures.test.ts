@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startFakeUpstream, type FakeUpstream } from '../../support/fake-upstream/index.js';
+import { freePort, startFakeUpstream, waitFor, type FakeUpstream } from '../../support/fake-upstream/index.js';
 import { rpc, startTestProxy, type TestProxy } from '../../support/proxy.js';
 
 interface RpcAnswer {
@@ -140,11 +140,14 @@ describe('failures', () => {
     assert.ok(Date.now() - started < 4500, 'in-flight calls fail when the connection drops, not at their 5 s timeout');
     assert.equal((hung.json as RpcAnswer).error?.code, -32603);
     assert.equal((dropped.json as RpcAnswer).error?.code, -32603);
-    const after = (await rpc(proxy.url, { jsonrpc: '2.0', id: 3, method: 'sock.fine' })).json as RpcAnswer;
-    assert.ok(after.result !== undefined, 'the pool reconnected');
+    // Until the pool has reconnected, calls fail at once naming the cause (never wait their timeout).
+    const down = (await rpc(proxy.url, { jsonrpc: '2.0', id: 3, method: 'sock.fine' })).json as RpcAnswer;
+    if (down.error !== undefined) assert.match(down.error.data?.reason ?? '', /^upstream sock \(127\.0\.0\.1:\d+\) failed \(connect\): no open connection/);
+    await waitFor(async () => ((await rpc(proxy.url, { jsonrpc: '2.0', id: 4, method: 'sock.fine' })).json as RpcAnswer).result !== undefined, { message: 'the pool reconnected' });
   });
 
   it('carries many concurrent requests on one WebSocket connection', async () => {
+    await waitFor(async () => ((await rpc(proxy.url, { jsonrpc: '2.0', id: 0, method: 'sock.ready' })).json as RpcAnswer).result !== undefined, { message: 'the pool is open' });
     ws.reset();
     ws.on({ method: 'sock.num' }, (r) => ({ result: r.params, delayMs: Math.floor(Math.random() * 50) }));
     const n = 200;

@@ -13,7 +13,7 @@ import { freePort, resourceSnapshot, startFakeUpstream, waitFor, waitForNoLeaks 
 import type { FakeUpstream, ResourceSnapshot } from '../../support/fake-upstream/index.js';
 import { makeCall, rejection } from './calls.js';
 
-const POOL = { connections: 2, connectTimeoutMs: 2_000, keepAliveTimeoutMs: 10_000 };
+const POOL = { connections: 2, connectTimeoutMs: 2_000, keepAliveTimeoutMs: 10_000, maxResponseSize: null };
 const POLICY: HealthPolicy = { failuresToUnhealthy: 3, retryUnhealthyAfterMs: 5_000 };
 
 describe('failover and health', () => {

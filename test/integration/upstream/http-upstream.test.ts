@@ -12,7 +12,7 @@ import { freePort, resourceSnapshot, startFakeUpstream, waitFor, waitForNoLeaks 
 import type { FakeUpstream, ResourceSnapshot } from '../../support/fake-upstream/index.js';
 import { makeCall, rejection } from './calls.js';
 
-const POOL = { connections: 4, connectTimeoutMs: 2_000, keepAliveTimeoutMs: 10_000 };
+const POOL = { connections: 4, connectTimeoutMs: 2_000, keepAliveTimeoutMs: 10_000, maxResponseSize: null };
 
 describe('HttpUpstream', () => {
   let before: ResourceSnapshot;
@@ -45,7 +45,7 @@ describe('HttpUpstream', () => {
     const reply = await u.send(makeCall(7, 'condenser_api.get_block', { params: [1] }));
     assert.equal(reply.status, 200);
     assert.deepEqual(JSON.parse(reply.body), { jsonrpc: '2.0', id: 7, result: { block: 1 } });
-    assert.equal(reply.url, fake.httpUrl('/steemd.example.com?x=1'));
+    assert.equal(reply.url, fake.httpUrl('/steemd.example.com'), 'the URL it reports has no query (it may hold a key)');
     const [req] = fake.requests;
     assert.ok(req);
     assert.equal(req.httpMethod, 'POST');
