@@ -69,6 +69,7 @@ function logStateChange(logger: Logger, link: RedisLink, state: LinkState, reaso
 }
 
 const now = (): number => performance.now();
+const LANDED: Promise<void> = Promise.resolve();
 
 export class TieredCacheGroup implements CacheGroup {
   private readonly memory: MemoryTier;
@@ -182,34 +183,42 @@ export class TieredCacheGroup implements CacheGroup {
   }
 
   setMany(entries: readonly CacheEntry[]): void {
-    if (this.closed || entries.length === 0) return;
+    void this.store(entries);
+  }
+
+  /**
+   * `setMany`, resolving once the entries have landed in every tier (memory at once, Redis when
+   * its write is answered or timed out). Never rejects.
+   */
+  store(entries: readonly CacheEntry[]): Promise<void> {
+    if (this.closed || entries.length === 0) return LANDED;
     const valid: CacheEntry[] = [];
     for (const e of entries) {
       const ttl = e.ttlSeconds;
       if (typeof e.key === 'string' && typeof e.resultText === 'string' && (ttl === null || (ttl > 0 && Number.isFinite(ttl)))) valid.push(e);
       else this.record(this.memory.enabled ? 'memory' : 'redis', 'set', 'error', 0, 1);
     }
-    if (valid.length === 0) return;
+    if (valid.length === 0) return LANDED;
     if (this.memory.enabled) {
       const started = now();
       for (const e of valid) this.memory.set(e.key, e.resultText, memoryTtlMs(e.ttlSeconds, this.settings.memoryMaxTtlSeconds));
       this.record('memory', 'set', 'hit', (now() - started) / 1000, valid.length);
     }
     const redis = this.redis;
-    if (redis === null) return;
+    if (redis === null) return LANDED;
     if (!redis.writable()) {
       this.counts.redis.unavailable += valid.length;
       this.record('redis', 'set', 'error', 0, valid.length);
-      return;
+      return LANDED;
     }
     let writes: RawWrite[];
     try {
       writes = valid.map((e) => ({ key: e.key, value: encodeAnswer(e.resultText), ttlMs: e.ttlSeconds === null ? null : Math.round(e.ttlSeconds * 1000) }));
     } catch {
       this.record('redis', 'set', 'error', 0, valid.length);
-      return;
+      return LANDED;
     }
-    this.track(this.writeRedis(redis, writes));
+    return this.track(this.writeRedis(redis, writes));
   }
 
   private async writeRedis(redis: RedisTier, writes: readonly RawWrite[]): Promise<void> {
@@ -227,10 +236,11 @@ export class TieredCacheGroup implements CacheGroup {
     }
   }
 
-  private track(write: Promise<void>): void {
+  private track(write: Promise<void>): Promise<void> {
     const settled = write.catch(() => undefined);
     this.writes.add(settled);
     void settled.then(() => this.writes.delete(settled));
+    return settled;
   }
 
   /** A JSON value stored in jussi's format (e.g. `last_irreversible_block_num`), read from the primary. */

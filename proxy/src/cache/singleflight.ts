@@ -1,8 +1,11 @@
 // Identical requests in flight share one upstream call: the first caller of a key runs the
 // function, later callers of the same key get the same promise until it settles (resolved or
-// rejected: a failure is shared too). The entry is removed on settle, so the map holds only
-// calls in flight; past `maxKeys` distinct keys, calls run unshared rather than grow the map.
-// Which requests may share (cacheable reads only) is the pipeline's decision.
+// rejected: a failure is shared too). A resolved call may stay joinable a little longer: until
+// the promise `hold` returns settles (the pipeline's cache write landing), so that a request
+// whose cache lookup missed just before the write landed joins the answer instead of calling
+// upstream again. Then the entry is removed, so the map holds only calls in flight or landing;
+// past `maxKeys` distinct keys, calls run unshared rather than grow the map. Which requests may
+// share (cacheable reads only) is the pipeline's decision.
 
 export interface SingleflightStats {
   /** Calls that ran the function for their key, shared with whoever joined. */
@@ -23,7 +26,11 @@ export class Singleflight<T> {
 
   constructor(private readonly maxKeys: number = DEFAULT_SINGLEFLIGHT_MAX_KEYS) {}
 
-  do(key: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * @param hold called with the value once `fn` resolved; while the promise it returns is
+   *   pending the call stays joinable (undefined: removed at once). Not called on rejection.
+   */
+  do(key: string, fn: () => Promise<T>, hold?: (value: T) => Promise<unknown> | undefined): Promise<T> {
     const existing = this.calls.get(key);
     if (existing !== undefined) {
       this.joined += 1;
@@ -39,7 +46,16 @@ export class Singleflight<T> {
     const forget = (): void => {
       if (this.calls.get(key) === promise) this.calls.delete(key);
     };
-    promise.then(forget, forget);
+    promise.then((value) => {
+      let held: Promise<unknown> | undefined;
+      try {
+        held = hold?.(value);
+      } catch {
+        held = undefined;
+      }
+      if (held === undefined) forget();
+      else held.then(forget, forget);
+    }, forget);
     return promise;
   }
 

@@ -34,22 +34,29 @@ export function cacheEntryFor(plan: PlannedItem, outcome: UpstreamOutcome, lirb:
 
 /**
  * Runs after the current macrotask (the reply goes out first): learns the LIRB, then writes
- * the answer. Never throws.
+ * the answer. Never throws; resolves (never rejects) once the write has landed in every tier,
+ * or at once when there is nothing to write: until then a shared call stays joinable.
  */
-export function afterReply(plan: PlannedItem, outcome: UpstreamOutcome, deps: AfterReplyDeps, parent: SpanHandle): void {
-  if (!outcome.ok) return;
+export function afterReply(plan: PlannedItem, outcome: UpstreamOutcome, deps: AfterReplyDeps, parent: SpanHandle): Promise<void> | undefined {
+  if (!outcome.ok) return undefined;
   const learns = isGetDynamicGlobalPropertiesRequest(plan.resolved.urn) && outcome.answer['error'] === undefined;
-  if (!learns && !plan.cacheable) return;
-  setImmediate(() => {
-    try {
-      if (learns) deps.lirb.observe(outcome.answer['result']);
-      const entry = cacheEntryFor(plan, outcome, deps.lirb.current(), deps.settings.irreversibleTtlSeconds);
-      if (entry === null) return;
-      const span = deps.telemetry.tracer.enabled ? deps.telemetry.tracer.startChild(parent, SpanName.cacheStore) : null;
-      deps.cache.setMany([entry]);
-      span?.end();
-    } catch (err) {
-      deps.telemetry.logger.error({ error: { type: err instanceof Error ? err.name : 'Error', message: String(err) } }, 'cache write failed');
-    }
+  if (!learns && !plan.cacheable) return undefined;
+  return new Promise<void>((landed) => {
+    setImmediate(() => {
+      try {
+        if (learns) deps.lirb.observe(outcome.answer['result']);
+        const entry = cacheEntryFor(plan, outcome, deps.lirb.current(), deps.settings.irreversibleTtlSeconds);
+        if (entry === null) {
+          landed();
+          return;
+        }
+        const span = deps.telemetry.tracer.enabled ? deps.telemetry.tracer.startChild(parent, SpanName.cacheStore) : null;
+        deps.cache.store([entry]).then(landed, landed);
+        span?.end();
+      } catch (err) {
+        landed();
+        deps.telemetry.logger.error({ error: { type: err instanceof Error ? err.name : 'Error', message: String(err) } }, 'cache write failed');
+      }
+    });
   });
 }

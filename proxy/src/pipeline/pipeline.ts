@@ -307,13 +307,16 @@ export class Pipeline implements RpcHandler {
       span: state.span,
       telemetry: this.deps.telemetry,
     };
+    let landed: Promise<void> | undefined;
     const call = async (): Promise<UpstreamOutcome> => {
       const outcome = await callUpstream(plan, ctx);
-      afterReply(plan, outcome, { cache: this.deps.cache, lirb: this.deps.lirb, settings: this.deps.settings.cache, telemetry: this.deps.telemetry }, state.span);
+      landed = afterReply(plan, outcome, { cache: this.deps.cache, lirb: this.deps.lirb, settings: this.deps.settings.cache, telemetry: this.deps.telemetry }, state.span);
       return outcome;
     };
     // Only cacheable reads are merged: broadcasts and uncacheable methods always go out alone.
-    const outcome = plan.cacheable && plan.idempotent && !plan.notification ? await this.deps.singleflight.do(plan.resolved.urn.key, call) : await call();
+    // A merged call stays joinable until its cache write has landed: a request whose lookup
+    // missed just before it landed joins the answer rather than calling upstream again.
+    const outcome = plan.cacheable && plan.idempotent && !plan.notification ? await this.deps.singleflight.do(plan.resolved.urn.key, call, () => landed) : await call();
     return { kind: 'upstream', outcome };
   }
 

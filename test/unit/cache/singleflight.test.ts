@@ -99,4 +99,31 @@ describe('singleflight', () => {
     assert.equal(await sf.do('k', () => Promise.resolve(++n)), 1);
     assert.equal(await sf.do('k', () => Promise.resolve(++n)), 2);
   });
+
+  it('keeps a resolved call joinable until its hold settles (the cache write landing), then forgets it', async () => {
+    const sf = new Singleflight<number>();
+    const landing = deferred<void>();
+    let calls = 0;
+    assert.equal(await sf.do('k', () => Promise.resolve(++calls), () => landing.promise), 1);
+    assert.equal(sf.size, 1, 'held while the write lands');
+    assert.equal(await sf.do('k', () => Promise.resolve(++calls)), 1, 'a late request joins the settled answer');
+    assert.equal(calls, 1);
+    landing.resolve();
+    await landing.promise;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(sf.size, 0);
+    assert.equal(await sf.do('k', () => Promise.resolve(++calls)), 2, 'after the write landed, the cache answers: a new call only if it missed');
+  });
+
+  it('forgets at once when there is nothing to hold, a hold that fails, and a rejected call', async () => {
+    const sf = new Singleflight<number>();
+    await sf.do('a', () => Promise.resolve(1), () => undefined);
+    assert.equal(sf.size, 0);
+    await sf.do('b', () => Promise.resolve(1), () => Promise.reject(new Error('write failed')));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(sf.size, 0);
+    await sf.do('c', () => Promise.reject(new Error('boom')), () => new Promise(() => undefined)).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(sf.size, 0, 'a failure is never held');
+  });
 });
