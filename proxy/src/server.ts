@@ -50,9 +50,16 @@ export interface ProxyServer {
   healthFacts(): HealthFacts;
   /** The probes of the traffic and admin ports (null for other paths). */
   health(path: string, headers: IncomingHttpHeaders): HttpReply | null;
+  /**
+   * A cluster worker: the pod's merged health (sent by the primary every second), which its
+   * probes then report instead of this worker's own view.
+   */
+  usePodHealth(facts: HealthFacts): void;
   /** Stops accepting, lets in-flight requests finish within graceMs, closes pools and tiers. */
   close(graceMs: number): Promise<void>;
 }
+
+const POD_HEALTH_MAX_AGE_MS = 5000;
 
 export async function createProxy(settings: Settings, options: ProxyOptions = {}): Promise<ProxyServer> {
   // Providers read the objects below lazily (at scrape time), once they exist.
@@ -133,9 +140,15 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
       workers: 1,
     };
   };
+  let podHealth: { readonly facts: HealthFacts; readonly at: number } | null = null;
+  const probeFacts = (): HealthFacts => {
+    // The primary refreshes every second; a view older than a few refreshes is not trusted.
+    if (podHealth !== null && performance.now() - podHealth.at < POD_HEALTH_MAX_AGE_MS) return podHealth.facts;
+    return healthFacts();
+  };
   const health = (path: string, headers: IncomingHttpHeaders): HttpReply | null => {
     const started = performance.now();
-    const r = healthReply(path, healthFacts(), settings.build);
+    const r = healthReply(path, probeFacts(), settings.build);
     if (r === null) return null;
     // jussi's headers on every response of the traffic port.
     const elapsed = ((performance.now() - started) / 1000).toFixed(6);
@@ -208,6 +221,9 @@ export async function createProxy(settings: Settings, options: ProxyOptions = {}
     state,
     healthFacts,
     health,
+    usePodHealth(facts) {
+      podHealth = { facts, at: performance.now() };
+    },
     close(graceMs: number) {
       closed ??= (async () => {
         // Connections still answering when the drain starts become idle keep-alive

@@ -258,6 +258,8 @@ export class JussiMetrics implements RequestMetrics, EdgeMetrics {
       name: name('config_reloads_total'),
       help: 'Config reloads by result (success, failure).',
       labelNames: ['result'],
+      // Every worker of a cluster applies (or is told of) each document: the proxy counted it once.
+      aggregator: 'max',
       registers,
     });
     const configHash = (): string | null => this.read(this.providers.configHash) ?? null;

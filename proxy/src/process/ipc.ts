@@ -4,11 +4,16 @@
 // messages (and anything else on the channel) are ignored.
 
 import type { ConfigDocumentText } from '../config/sources/source.js';
-import type { StateReport } from '../admin/state-report.js';
+import type { HealthFacts } from '../admin/health.js';
+import type { ReloadErrorReport, StateReport } from '../admin/state-report.js';
 
 export type PrimaryMessage =
   | { readonly jussi: 'config'; readonly doc: ConfigDocumentText }
   | { readonly jussi: 'report-request'; readonly id: number }
+  /** A document the primary rejected: workers count it (once per proxy: the metric takes the max over workers). */
+  | { readonly jussi: 'config-rejected'; readonly error: ReloadErrorReport }
+  /** The pod's merged health, for the probes a worker answers on the traffic port. */
+  | { readonly jussi: 'pod-health'; readonly facts: HealthFacts }
   | { readonly jussi: 'shutdown'; readonly graceMs: number };
 
 export type WorkerMessage =
@@ -29,6 +34,8 @@ export function asPrimaryMessage(message: unknown): PrimaryMessage | null {
   if (!isTagged(message)) return null;
   switch (message.jussi) {
     case 'config':
+    case 'config-rejected':
+    case 'pod-health':
     case 'report-request':
     case 'shutdown':
       return message as PrimaryMessage;

@@ -45,6 +45,7 @@ export async function runPrimary(settings: Settings): Promise<void> {
       if (!loaded.ok) {
         const message = loaded.problems.map((p) => `${p.path === '' ? '(document)' : p.path}: ${p.message}`).join('; ');
         lastError = { at: new Date().toISOString(), message, hash: configHash(doc.text) };
+        broadcast({ jussi: 'config-rejected', error: lastError });
         logger.error({ origin: doc.origin, error: { type: 'ConfigError', message } }, latest === null ? 'config rejected; no config loaded yet' : 'config rejected; the last good config keeps serving');
         return message;
       }
@@ -140,10 +141,12 @@ export async function runPrimary(settings: Settings): Promise<void> {
   // The admin server's health is synchronous: it answers from the last merged report, refreshed
   // in the background (a probe never waits on the workers).
   let lastState: StateReport = await mergedState();
+  // Workers answer the traffic port's probes with the pod's view, not their own.
   const refresh = setInterval(() => {
     mergedState().then(
       (s) => {
         lastState = s;
+        broadcast({ jussi: 'pod-health', facts: healthFromState(s) });
       },
       () => undefined,
     );

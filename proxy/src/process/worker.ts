@@ -31,6 +31,12 @@ export async function runWorker(settings: Settings, version?: string): Promise<v
       case 'config':
         proxy.applyConfig(message.doc);
         break;
+      case 'config-rejected':
+        proxy.runtime.rejectedElsewhere(message.error);
+        break;
+      case 'pod-health':
+        proxy.usePodHealth(message.facts);
+        break;
       case 'report-request':
         send({ jussi: 'report', id: message.id, report: { ...proxy.state(), workers: 1 } });
         break;

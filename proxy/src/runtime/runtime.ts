@@ -98,6 +98,15 @@ export class Runtime {
     return { ok: true, changed: true, snapshot: next };
   }
 
+  /**
+   * A document the cluster primary validated and rejected (this worker never saw it): recorded
+   * and counted like one rejected here, without logging it again.
+   */
+  rejectedElsewhere(error: ReloadErrorReport): void {
+    this.lastError = error;
+    this.telemetry.metrics.configReload('failure');
+  }
+
   /** Rejects documents from now on and closes the current snapshot's pools (process shutdown). */
   async close(graceMs: number): Promise<void> {
     this.closing = true;

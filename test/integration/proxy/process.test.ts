@@ -179,6 +179,61 @@ describe('the jussi process', () => {
     }
   });
 
+  it('with two workers, counts each config document once (both results) and answers probes with the pod\'s view', async () => {
+    const { configHash } = await import('@jussi/proxy/config/load');
+    const { renameSync } = await import('node:fs');
+    const dead = await freePort();
+    const docOf = (path: string): unknown => ({
+      upstreams: [
+        { name: 'chain', urls: [['chain', up.httpUrl(path)]], ttls: [['chain', -1]], timeouts: [['chain', 10]] },
+        { name: 'dead', urls: [['dead', `http://127.0.0.1:${dead}/`]], ttls: [['dead', -1]], timeouts: [['dead', 5]] },
+      ],
+    });
+    const p = await spawnProxy(docOf('/0'), { ...(await ports()), JUSSI_SERVER_WORKERS: '2' });
+    const write = (doc: unknown): string => {
+      const text = `${JSON.stringify(doc, null, 2)}\n`;
+      writeFileSync(`${p.configPath}.tmp`, text);
+      renameSync(`${p.configPath}.tmp`, p.configPath);
+      return configHash(text);
+    };
+    const state = async (): Promise<{ configHash: string | null; lastReloadError: { hash: string | null } | null }> => (await fetch(`${p.adminUrl}/state`)).json() as never;
+    const reloads = async (result: string): Promise<number> => {
+      const scrape = await (await fetch(`${p.adminUrl}/metrics`)).text();
+      const line = scrape.split('\n').find((l) => l.startsWith(`jussi_config_reloads_total{result="${result}"}`));
+      return Number(line?.split(' ').at(-1));
+    };
+    try {
+      await waitReady(p, 60_000);
+      for (let i = 1; i <= 5; i++) {
+        const hash = write({ upstreams: [{ name: `broken${i}`, urls: 'not a list', ttls: [], timeouts: [] }] });
+        await waitFor(async () => (await state()).lastReloadError?.hash === hash, { timeoutMs: 20_000, message: `rejection ${i} seen` });
+      }
+      const hash = write(docOf('/1'));
+      await waitFor(async () => (await state()).configHash === hash, { timeoutMs: 20_000, message: 'the valid document applied' });
+      await waitFor(async () => (await reloads('failure')) === 5, { timeoutMs: 20_000, message: '5 failures counted once each' });
+      assert.equal(await reloads('success'), 2, 'the first document and the valid one, once each');
+
+      // One worker learns the dead upstream is unhealthy; every worker reports the pod's view.
+      const { Agent, request } = await import('undici');
+      const sticky = new Agent({ connections: 1 });
+      for (let i = 0; i < 3; i++) await (await request(`${p.url}/`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'dead.x' }), dispatcher: sticky })).body.text();
+      await sticky.close();
+      const views = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for (let i = 0; i < 10; i++) {
+          const fresh = new Agent();
+          const body = (await (await request(`${p.url}/monitor`, { dispatcher: fresh })).body.json()) as { workers: number; upstreams: { total: number; healthy: number } };
+          await fresh.close();
+          out.push(`${body.workers} workers, ${body.upstreams.healthy}/${body.upstreams.total} healthy`);
+        }
+        return out;
+      };
+      await waitFor(async () => (await views()).every((v) => v === '2 workers, 1/2 healthy'), { timeoutMs: 20_000, message: 'every worker reports the pod view' });
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+  });
+
   for (const launcher of ['scripts/start.mjs', 'npm start'] as const) {
     it(`${launcher}: SIGTERM stops the proxy, frees its ports and exits with the proxy's status`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'jussi-start-'));
