@@ -3,7 +3,8 @@
 // The request body is taken as raw bytes whatever its Content-Type (jussi never checks it).
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ServerSettings } from '../config/settings.js';
 import type { EdgeCall, EdgeEntry, EdgeGate } from '../edge/edge-gate.js';
 import { writeReply, type HttpReply } from './reply.js';
@@ -72,6 +73,8 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
   });
+
+  cutSilentConnections(app, settings.requestReadTimeoutMs);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
@@ -143,6 +146,25 @@ export function buildTrafficApp(settings: ServerSettings, routes: TrafficRoutes)
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Node's request and headers timeouts start with a request's first byte: a connection that
+ * never sends one would stay open for ever (thousands of them exhaust file descriptors). Like
+ * nginx's client_header_timeout, a connection that has not brought a whole request's headers
+ * within JUSSI_REQUEST_READ_TIMEOUT of opening is closed. Keep-alive connections are not
+ * concerned: their first request arrived.
+ */
+function cutSilentConnections(app: FastifyInstance, timeoutMs: number): void {
+  const served = new WeakSet<Socket>();
+  app.server.on('request', (req: IncomingMessage) => served.add(req.socket));
+  app.server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (!served.has(socket)) socket.destroy();
+    }, timeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+}
 
 
 function pathOf(url: string): string {

@@ -1,6 +1,7 @@
 // Slow clients are cut by JUSSI_REQUEST_READ_TIMEOUT: a request whose headers or body trickle in
 // is answered 408 (and its connection closed) within the timeout plus about half a second,
-// not at Node's defaults (60 s for headers, checked every 30 s). A keep-alive connection idle
+// not at Node's defaults (60 s for headers, checked every 30 s); a connection that never sends a
+// byte is closed at the read timeout (Node would keep it for ever). A keep-alive connection idle
 // between requests is not a slow request: it lives until JUSSI_KEEP_ALIVE_TIMEOUT.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';

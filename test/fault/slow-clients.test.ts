@@ -1,0 +1,79 @@
+// Fault: 200 slowloris connections (headers or a body trickling in) and 500 silent ones while
+// ordinary clients load the proxy. Expected: every slow or idle connection is answered 408 or
+// closed within JUSSI_REQUEST_READ_TIMEOUT plus about a second, and the ordinary load does not
+// lose a request.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { freePort, sleep } from '../support/fake-upstream/index.js';
+import { spawnProxy, waitReady } from '../support/proxy.js';
+import { assertBounded, figures, Load, proxyPorts, report, rssMiB, UpstreamProcess } from './support/fault-harness.js';
+
+const READ_TIMEOUT_S = 2;
+/** The bound is the timeout plus 1 s; the rest is room for a loaded 2-core machine. */
+const CUT_WITHIN_MS = (READ_TIMEOUT_S + 1) * 1000 + 4000;
+
+/** A connection sending `first`, then `drip` every 250 ms; resolves with how long the proxy let it live once connected. */
+function slow(port: number, first: string, drip: string): Promise<number> {
+  return new Promise((resolve) => {
+    let started = Date.now();
+    const socket: Socket = connect(port, '127.0.0.1', () => {
+      started = Date.now();
+      if (first !== '') socket.write(first);
+    });
+    const timer = drip === '' ? null : setInterval(() => socket.write(drip), 250);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (timer !== null) clearInterval(timer);
+      resolve(Date.now() - started);
+    });
+    setTimeout(() => socket.destroy(), 60_000).unref();
+  });
+}
+
+describe('fault: slow and idle clients', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  });
+
+  it('cuts slowloris and idle connections within the read timeout plus about a second, and serves everyone else', async () => {
+    const up = await UpstreamProcess.start(await freePort());
+    cleanup.push(() => up.stop());
+    const config = { upstreams: [{ name: 'chain', urls: [['chain', up.httpUrl('/')]], ttls: [], timeouts: [['chain', 10]] }] };
+    const proxy = await spawnProxy(config, { ...(await proxyPorts()), LOG_LEVEL: 'ERROR', JUSSI_REQUEST_READ_TIMEOUT: String(READ_TIMEOUT_S) });
+    cleanup.push(() => proxy.stop());
+    await waitReady(proxy);
+    const port = proxy.port;
+
+    const load = new Load({ url: proxy.url, concurrency: 8, method: () => 'chain.echo', maxRequests: 100_000 });
+    await load.answeredMore(200);
+    const rssBefore = rssMiB(proxy.child.pid);
+    const kinds: readonly (readonly [string, string])[] = [
+      ['POST / HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n'],
+      ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n', ' '],
+      ['', ''],
+      ['', ''],
+      ['', ''],
+      ['', ''],
+      ['', ''],
+    ];
+    // 700 connections, opened 50 at a time (a burst of 700 would overflow the listen backlog
+    // and test the kernel's SYN retries instead of the proxy).
+    const attackers: Promise<number>[] = [];
+    for (let batch = 0; batch < 14; batch++) {
+      for (let i = 0; i < 50; i++) {
+        const [first, drip] = kinds[(batch * 50 + i) % kinds.length] as readonly [string, string];
+        attackers.push(slow(port, first, drip));
+      }
+      await sleep(50);
+    }
+    const lived = await Promise.all(attackers);
+    await load.answeredMore(200);
+    await load.stop();
+    const longest = Math.max(...lived);
+    const f = report(`${attackers.length} slow or idle connections (longest lived ${longest} ms, JUSSI_REQUEST_READ_TIMEOUT ${READ_TIMEOUT_S} s)`, figures(load.records, null, rssBefore, rssMiB(proxy.child.pid)));
+    assertBounded(f, 0, [], 'ordinary clients');
+    assert.ok(longest < CUT_WITHIN_MS, `a slow connection lived ${longest} ms`);
+  });
+});
