@@ -58,7 +58,7 @@ describe('fault: upstream killed and restarted under load', () => {
       const chain = report(`${protocol} upstream killed, route with a backup`, figures(only('chain.echo'), null, rssBefore, rssAfter));
       assertBounded(chain, inFlight, ['rpc:-32603'], 'chain');
       // `solo`: failures only while the upstream was gone, each at once, never at its timeout.
-      const solo = report(`${protocol} upstream killed, lone route`, figures(only('solo.echo'), recovery, rssBefore, rssAfter));
+      const solo = report(`${protocol} upstream killed, lone route (down ${restartedAt - killedAt} ms)`, figures(only('solo.echo'), recovery, rssBefore, rssAfter));
       const soloFailures = only('solo.echo').filter((r) => r.outcome !== 'ok');
       for (const r of soloFailures) {
         assert.ok(r.doneAt >= killedAt && r.sentAt <= restartedAt + recovery, `solo failed outside the outage: ${JSON.stringify(r)}`);
