@@ -120,7 +120,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           workers: UPSTREAM_WORKERS,
           conf: (b) => {
             const routes = [
-              { path: '/', body: UPSTREAM_SINGLE_ANSWER },
+              { path: '/', body: UPSTREAM_SINGLE_ANSWER, echoId: true },
               { path: '/batch50', body: UPSTREAM_BATCH_ANSWER },
             ];
             for (const r of routes) {

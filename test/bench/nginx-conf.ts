@@ -49,7 +49,17 @@ export interface UpstreamRoute {
   /** Exact path, e.g. `/` or `/batch50`. */
   readonly path: string;
   readonly body: string;
+  /**
+   * Answer with the posted request's integer id in place of the body's `"id":1` (a JSON-RPC
+   * server does; the proxy refuses an answer carrying another id than the one it sent). nginx
+   * reads the posted body only to proxy it, so the route proxies to itself once: the outer
+   * location reads the id out of the body, the inner one answers with it.
+   */
+  readonly echoId?: boolean;
 }
+
+/** The posted JSON-RPC id (an integer), for routes that echo it. */
+const ECHO_ID_MAP = `  map $request_body $rpc_id {\n    '~"id"\\s*:\\s*(?<rid>-?[0-9]+)' $rid;\n    default null;\n  }`;
 
 /** nginx reads a configuration token into a 4 KB buffer: longer answers are served from a file. */
 export const MAX_INLINE_ANSWER = 3000;
@@ -59,7 +69,27 @@ export function answerFile(route: UpstreamRoute): string {
   return `answers/${route.path.replace(/[^A-Za-z0-9]/g, '') || 'root'}.json`;
 }
 
+function echoLocation(r: UpstreamRoute): string {
+  const inner = `/__echo${r.path.replace(/[^A-Za-z0-9]/g, '') || 'root'}`;
+  const [head, tail] = r.body.split('"id":1');
+  if (head === undefined || tail === undefined || r.body.indexOf('"id":1') !== r.body.lastIndexOf('"id":1')) throw new Error('an echoing answer holds "id":1 exactly once');
+  return [
+    `    location = ${r.path} {`,
+    `      proxy_pass http://upstream_self${inner};`,
+    '      proxy_http_version 1.1;',
+    '      proxy_set_header Connection "";',
+    '      proxy_set_header X-Rpc-Id $rpc_id;',
+    '    }',
+    `    location = ${inner} {`,
+    '      default_type application/json;',
+    // One quoted string: nginx interpolates the variable inside it.
+    `      return 200 ${nginxLiteral(head).slice(0, -1)}"id":$http_x_rpc_id${nginxLiteral(tail).slice(1)};`,
+    '    }',
+  ].join('\n');
+}
+
 function routeLocation(dir: string, r: UpstreamRoute): string {
+  if (r.echoId === true) return echoLocation(r);
   if (r.body.length <= MAX_INLINE_ANSWER) {
     return `    location = ${r.path} {\n      default_type application/json;\n      return 200 ${nginxLiteral(r.body)};\n    }`;
   }
@@ -74,7 +104,8 @@ function routeLocation(dir: string, r: UpstreamRoute): string {
  */
 export function upstreamConf(base: NginxBase, routes: readonly UpstreamRoute[]): string {
   const locations = routes.map((r) => routeLocation(base.dir, r)).join('\n');
-  return mainBlock(base, `  server {\n    listen 127.0.0.1:${base.port};\n${locations}\n  }`);
+  const echo = routes.some((r) => r.echoId === true) ? `${ECHO_ID_MAP}\n  upstream upstream_self {\n    server 127.0.0.1:${base.port};\n    keepalive 64;\n  }\n` : '';
+  return mainBlock(base, `${echo}  server {\n    listen 127.0.0.1:${base.port};\n${locations}\n  }`);
 }
 
 function upstreamBlock(upstreamPort: number): string {
