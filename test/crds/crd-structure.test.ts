@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { API_GROUP, API_VERSION, CACHE_RULE_KIND, CACHE_RULE_PLURAL, RATE_LIMIT_POLICY_KIND, RATE_LIMIT_POLICY_PLURAL, UPSTREAM_KIND, UPSTREAM_PLURAL } from '@jussi/operator/names';
+import { NAMESPACE_PATTERN, PREFIX_PATTERN, URL_PATTERN } from '@jussi/operator/resources/spec-rules';
 import { type Crd, type SchemaNode, crdForKind, loadCrds, storageSchema } from './support/crd-files.js';
 import { structuralProblems, unbounded, undocumented } from './support/structural.js';
 
@@ -94,6 +95,24 @@ describe('CRDs', () => {
     });
   }
 
+  it('checks namespaces, prefixes and URLs with the same patterns as the operator (OpenAPI pattern, no CEL cost)', () => {
+    const spec = storageSchema(crdForKind(crds, UPSTREAM_KIND)).properties?.['spec'];
+    const route = spec?.properties?.['routes']?.items;
+    const rule = storageSchema(crdForKind(crds, CACHE_RULE_KIND)).properties?.['spec']?.properties?.['rules']?.items;
+    const patterns: [SchemaNode | undefined, RegExp][] = [
+      [spec?.properties?.['namespace'], NAMESPACE_PATTERN],
+      [route?.properties?.['prefix'], PREFIX_PATTERN],
+      [route?.properties?.['url'], URL_PATTERN],
+      [route?.properties?.['urls']?.items, URL_PATTERN],
+      [spec?.properties?.['timeouts']?.items?.properties?.['prefix'], PREFIX_PATTERN],
+      [rule?.properties?.['prefix'], PREFIX_PATTERN],
+    ];
+    for (const [node, pattern] of patterns) {
+      assert.equal(typeof node?.['pattern'], 'string');
+      assert.equal(new RegExp(node?.['pattern'] as string).source, pattern.source);
+    }
+  });
+
   it('the JsonRpcUpstream Serves column shows spec.namespace', () => {
     const columns = crdForKind(crds, UPSTREAM_KIND).spec.versions[0]?.additionalPrinterColumns ?? [];
     assert.equal(columns.find((c) => c.name === 'Serves')?.jsonPath, '.spec.namespace');
@@ -109,6 +128,7 @@ describe('CRDs', () => {
         d: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' } } }, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['k'] },
         e: { type: 'string', anyOf: [{ type: 'string', description: 'no' }] },
         f: { type: 'string', $ref: '#/x' },
+        g: { type: 'object', properties: { x: { type: 'string' } }, 'x-kubernetes-validations': [{ rule: 'true', fieldPath: '.y' }, { rule: 'true', reason: 'Nope' }] },
       },
     };
     assert.deepEqual(structuralProblems(bad), [
@@ -119,6 +139,8 @@ describe('CRDs', () => {
       'e: "description" is not allowed inside anyOf',
       'e: "type" is not allowed inside anyOf',
       'f: "$ref" is not allowed in a CRD schema',
+      'g: fieldPath .y is not a field of this node',
+      'g: reason must be one of FieldValueInvalid, FieldValueRequired, FieldValueForbidden, FieldValueDuplicate',
     ]);
   });
 });

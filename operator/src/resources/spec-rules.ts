@@ -11,7 +11,7 @@ export const NAMESPACE_MAX_LENGTH = 63;
 export const PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[^.]+)*$/;
 export const PREFIX_MAX_LENGTH = 1024;
 
-/** Absolute http/https/ws/wss URL with a host (the CEL rule of the CRDs, same expression). */
+/** Absolute http/https/ws/wss URL with a host (the CRDs' OpenAPI pattern, same expression). */
 export const URL_PATTERN = /^(https?|wss?):\/\/[^/?#\s]+([/?#]\S*)?$/;
 export const URL_MAX_LENGTH = 2048;
 

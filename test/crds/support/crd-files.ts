@@ -11,7 +11,10 @@ export const invalidDir = join(repoRoot, 'test', 'crds', 'invalid');
 export interface CelRule {
   readonly rule: string;
   readonly message?: string;
+  readonly messageExpression?: string;
   readonly fieldPath?: string;
+  /** FieldValueInvalid (default), FieldValueRequired, FieldValueForbidden or FieldValueDuplicate. */
+  readonly reason?: string;
 }
 
 /** An OpenAPI v3 schema node as CRDs use it. */

@@ -80,11 +80,19 @@ function checkListType(node: SchemaNode, at: string, problems: string[]): void {
   }
 }
 
+const RULE_REASONS = new Set(['FieldValueInvalid', 'FieldValueRequired', 'FieldValueForbidden', 'FieldValueDuplicate']);
+
 function checkRules(node: SchemaNode, at: string, problems: string[]): void {
   for (const r of node['x-kubernetes-validations'] ?? []) {
     if (typeof r.rule !== 'string' || r.rule.trim() === '') problems.push(`${at}: a validation needs a rule`);
     if (r.message !== undefined && (r.message.trim() === '' || /[\r\n]/.test(r.message))) {
       problems.push(`${at}: a validation message must be non-empty and on one line`);
+    }
+    if (r.reason !== undefined && !RULE_REASONS.has(r.reason)) problems.push(`${at}: reason must be one of ${[...RULE_REASONS].join(', ')}`);
+    // fieldPath must name a field under the node (the server checks it with ValidFieldPath).
+    if (r.fieldPath !== undefined) {
+      const first = /^\.([A-Za-z_][A-Za-z0-9_-]*)/.exec(r.fieldPath)?.[1];
+      if (first === undefined || node.properties?.[first] === undefined) problems.push(`${at}: fieldPath ${r.fieldPath} is not a field of this node`);
     }
   }
 }
