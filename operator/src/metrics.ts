@@ -12,7 +12,7 @@ export interface OperatorGaugeSources {
   readonly resources: () => readonly { readonly kind: string; readonly accepted: boolean }[];
   readonly proxies: () => { readonly total: number; readonly ready: number; readonly programmed: number };
   readonly informers: () => readonly { readonly resource: string; readonly connects: number; readonly errors: number; readonly relists: number; readonly synced: boolean }[];
-  readonly statusWrites: () => { readonly written: number; readonly skipped: number; readonly dropped: number; readonly failed: number; readonly pending: number };
+  readonly statusWrites: () => { readonly written: number; readonly skipped: number; readonly dropped: number; readonly failed: number; readonly failing: number; readonly pending: number };
 }
 
 export class OperatorMetrics {
@@ -29,7 +29,7 @@ export class OperatorMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'jussi_operator_' });
     this.reconcileTotal = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Reconciles (renders of the whole set) by result.', labelNames: ['controller', 'result'], registers });
-    this.reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Reconciles that ended in an error.', labelNames: ['controller'], registers });
+    this.reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Failed reconcile attempts: renders or publications that failed, and failed status writes (each is retried with backoff).', labelNames: ['controller'], registers });
     this.reconcileTime = new Histogram({
       name: 'controller_runtime_reconcile_time_seconds',
       help: 'Time per reconcile: render, publish and status.',
@@ -86,14 +86,19 @@ export class OperatorMetrics {
     }
     new Gauge({
       name: 'jussi_operator_status_writes',
-      help: 'Status writes by outcome since start (written, skipped as unchanged, dropped, failed) and pending.',
+      help: 'Status writes by outcome since start (written, skipped as unchanged, dropped, failed attempts), and now: pending, failing (waiting out a backoff).',
       labelNames: ['outcome'],
       registers,
       collect() {
         const s = sources.statusWrites();
-        for (const outcome of ['written', 'skipped', 'dropped', 'failed', 'pending'] as const) this.set({ outcome }, s[outcome]);
+        for (const outcome of ['written', 'skipped', 'dropped', 'failed', 'failing', 'pending'] as const) this.set({ outcome }, s[outcome]);
       },
     });
+  }
+
+  /** A failed attempt on one item (a resource's status write) outside a whole reconcile. */
+  reconcileError(): void {
+    this.reconcileErrors.inc({ controller: CONTROLLER });
   }
 
   reconciled(seconds: number, ok: boolean): void {

@@ -3,6 +3,7 @@
 
 import { parseBoolean } from '@jussi/proxy/config/env';
 import type { LogSettings } from '@jussi/proxy/config/settings';
+import { DEFAULT_API_BURST, DEFAULT_API_QPS } from './kube/api-rate.js';
 import { DEFAULT_OPERATOR_LIMITS, type OperatorLimits } from './render/limits.js';
 import type { RawEdge } from '@jussi/proxy/config/document';
 import { validateConfigSchema } from '@jussi/proxy/config/schema';
@@ -27,6 +28,8 @@ export interface OperatorSettings {
   /** Debounce of renders: quiet period, and the longest a burst of events can delay one. */
   readonly debounceMs: number;
   readonly debounceMaxMs: number;
+  /** Rate of the operator's status writes (client-go's QPS and Burst). */
+  readonly kubeApi: { readonly qps: number; readonly burst: number };
   readonly limits: OperatorLimits;
   /** OPERATOR_EDGE: the document's `edge` member without rate_limits (CORS, auth, trusted proxies); RateLimitPolicies add buckets. */
   readonly edge?: RawEdge;
@@ -58,6 +61,16 @@ export function readOperatorSettings(env: Readonly<Record<string, string | undef
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
       errors.push({ variable: name, value: v, message: `expected an integer from ${min} to ${max}` });
+      return fallback;
+    }
+    return n;
+  };
+  const positive = (name: string, fallback: number, max: number): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > max) {
+      errors.push({ variable: name, value: v, message: `expected a number above 0, at most ${max}` });
       return fallback;
     }
     return n;
@@ -128,6 +141,10 @@ export function readOperatorSettings(env: Readonly<Record<string, string | undef
     metricsPort: int('OPERATOR_METRICS_PORT', 8080, 0, 65535),
     debounceMs,
     debounceMaxMs: Math.max(debounceMs, debounceMaxMs),
+    kubeApi: {
+      qps: positive('OPERATOR_KUBE_API_QPS', DEFAULT_API_QPS, 10_000),
+      burst: int('OPERATOR_KUBE_API_BURST', DEFAULT_API_BURST, 1, 100_000),
+    },
     limits: {
       batchSizeLimit: int('OPERATOR_LIMITS_BATCH_SIZE', DEFAULT_OPERATOR_LIMITS.batchSizeLimit, 1),
       accountHistoryLimit: int('OPERATOR_LIMITS_ACCOUNT_HISTORY', DEFAULT_OPERATOR_LIMITS.accountHistoryLimit, 1),

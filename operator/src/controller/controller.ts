@@ -13,10 +13,11 @@ import { isConfigMap, isNamedObject, type ConfigMapObject, type NamedObject } fr
 import { ResilientInformer, type InformerTuning } from '@jussi/proxy/kube/resilient-informer';
 import type { Logger } from '@jussi/proxy/observability/types';
 import { ConfigMapPublisher } from '../kube/configmap-publisher.js';
+import { ItemBackoff } from '../kube/item-backoff.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { ProxyDiscovery, type PortOf } from '../kube/proxy-discovery.js';
 import { pullStates } from '../kube/state-pull.js';
-import { StatusWriter, type StatusTarget } from '../kube/status-writer.js';
+import { StatusWriter, targetKey, type StatusTarget } from '../kube/status-writer.js';
 import { OperatorMetrics } from '../metrics.js';
 import {
   API_GROUP,
@@ -31,13 +32,14 @@ import {
   UPSTREAM_PLURAL,
 } from '../names.js';
 import { render } from '../render/render.js';
-import { acceptedGenerations, type Verdict } from '../render/verdict.js';
+import { acceptedContributions, contributionOf, type Verdict } from '../render/verdict.js';
 import { asJussiResource } from '../resources/as-resource.js';
 import { keyOf } from '../resources/resource-key.js';
 import type { JussiResource } from '../resources/types.js';
 import type { OperatorSettings } from '../settings.js';
 import { cacheRuleStatus, rateLimitPolicyStatus, upstreamStatus } from '../status/compute-status.js';
-import { publishedFor, type ProxyState } from '../status/inputs.js';
+import type { ProxyState } from '../status/inputs.js';
+import { PublishedHistory } from '../status/published-history.js';
 import { registerSidecarMetrics } from '../sidecars/sidecar-metrics.js';
 import { SidecarServices, type SidecarView } from '../sidecars/sidecar-services.js';
 import { Debouncer } from './debouncer.js';
@@ -61,13 +63,14 @@ interface CrInformer {
   readonly informer: ResilientInformer<NamedObject>;
 }
 
-interface Published {
-  readonly hash: string;
-  /** Generations of each resource the published document holds (empty when unknown). */
-  readonly generations: ReadonlyMap<string, number>;
-}
-
 const PULL_WHEN_IDLE_MS = 50;
+/** How long stop() lets queued status writes go out. */
+const STOP_FLUSH_MS = 2_000;
+/** After a publish, proxies are pulled from this often (doubling) until all run the new document. */
+const CONVERGENCE_PULL_MS = 100;
+/** The ConfigMap publication and the reconcile itself, as items of the retry backoff. */
+const PUBLISH_ITEM = 'configmap';
+const RECONCILE_ITEM = 'reconcile';
 
 export class Controller {
   readonly metrics: OperatorMetrics;
@@ -79,15 +82,22 @@ export class Controller {
   private readonly writer: StatusWriter;
   private readonly debouncer: Debouncer;
   private readonly now: () => Date;
+  private readonly history = new PublishedHistory();
+  private readonly retries = new ItemBackoff();
+  /** What makes a resource worth a render: its generation and lifecycle, not its status. */
+  private readonly renderInputs = new Map<string, string>();
   private resources: JussiResource[] = [];
   private verdicts: ReadonlyMap<string, Verdict> = new Map();
-  private published: Published | null = null;
   private proxies: ProxyState[] = [];
   private proxyCounts = { total: 0, ready: 0, programmed: 0 };
   private statusTimer: NodeJS.Timeout | null = null;
   private statusRun: Promise<void> | null = null;
   private statusDueAt = 0;
   private statusAgain = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** The document whose publication failed, retried when its backoff ends (or at once if it changes). */
+  private failedPublish: string | null = null;
+  private convergencePullMs = CONVERGENCE_PULL_MS;
   private started = false;
   /** Sidecar injection and config distribution (OPERATOR_SIDECARS), else null. */
   readonly sidecars: SidecarServices | null;
@@ -145,7 +155,7 @@ export class Controller {
       labels: { 'app.kubernetes.io/managed-by': 'jussi-operator', 'app.kubernetes.io/name': 'jussi' },
       read: () => this.configMap.list(settings.configMap.namespace)[0],
     });
-    this.writer = new StatusWriter({ kubeConfig });
+    this.writer = new StatusWriter({ kubeConfig, qps: settings.kubeApi.qps, burst: settings.kubeApi.burst, logger: options.logger });
     this.sidecars = settings.sidecar.enabled
       ? new SidecarServices({
         kubeConfig, settings, logger: options.logger, leading: () => this.elector.isLeader(),
@@ -187,12 +197,25 @@ export class Controller {
     if (this.started) return;
     this.started = true;
     const { logger } = this.options;
+    // Every failed status write is a reconcile error of its resource (it is retried with backoff).
+    this.writer.onOutcome((_target, outcome) => {
+      if (outcome === 'failed') this.metrics.reconcileError();
+    });
     for (const c of this.crInformers) {
       c.informer.onChange((event) => {
         const target = targetOf(c, event.object);
-        if (event.type === 'delete') this.writer.forget(target);
-        else this.writer.observe(target, (event.object as { status?: unknown }).status);
-        this.debouncer.trigger();
+        const key = targetKey(target);
+        if (event.type === 'delete') {
+          this.writer.forget(target);
+          this.renderInputs.delete(key);
+          this.debouncer.trigger();
+          return;
+        }
+        this.writer.observe(target, (event.object as { status?: unknown }).status);
+        // A status update (most of them are ours) changes nothing render reads: no reconcile.
+        const inputs = renderInputsOf(event.object);
+        if (inputs === null || this.renderInputs.get(key) !== inputs) this.debouncer.trigger();
+        if (inputs !== null) this.renderInputs.set(key, inputs);
       });
       c.informer.onError((e) => logger.warn({ resource: c.informer.description, error: { type: 'KubeError', message: e.error.message, code: e.error.status ?? 'network' }, retry_in_ms: e.retryInMs }, 'watch failed; retrying'));
     }
@@ -220,11 +243,14 @@ export class Controller {
   /** Stops every loop and releases the lease, so a standby takes over at once. */
   async stop(): Promise<void> {
     if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.statusTimer = null;
+    this.retryTimer = null;
     this.started = false;
     await this.debouncer.stop();
     await this.statusRun;
-    await this.writer.idle().catch(() => undefined);
+    // Let queued statuses go out, but not for long: a status that keeps failing never does.
+    await Promise.race([this.writer.idle(), new Promise((resolve) => setTimeout(resolve, STOP_FLUSH_MS).unref())]);
     await this.writer.stop();
     await this.elector.stop({ release: true });
     await this.sidecars?.stop();
@@ -272,36 +298,76 @@ export class Controller {
         ok = false;
         logger.error({ problems: result.problems }, 'the rendered config is not valid: nothing published; the last published config stays');
       } else if (this.elector.isLeader()) {
-        const outcome = await this.publisher.publish(result.text);
-        if (outcome.ok) {
-          this.published = { hash: outcome.hash, generations: acceptedGenerations(result.verdicts) };
-          // Sidecars polling this replica get it now; the others' replicas see the ConfigMap change.
-          this.sidecars?.feed.set(result.text, outcome.hash);
-          this.metrics.publishResult(outcome.changed ? 'changed' : 'unchanged', outcome.hash);
-          if (outcome.changed) logger.info({ config_hash: outcome.hash, resources: resources.length, configmap: `${settings.configMap.namespace}/${settings.configMap.name}` }, 'published a new proxy config');
-        } else {
-          ok = false;
-          this.metrics.publishResult('error', null);
-          logger.error({ config_hash: outcome.hash, error: { type: 'KubeError', message: outcome.error.message, code: outcome.error.status ?? 'network' } }, 'publishing the proxy config failed; retrying');
-          this.debouncer.trigger();
-        }
+        ok = await this.publish(result.text, result.hash, resources.length, acceptedContributions(result.verdicts));
       } else {
         // A standby learns what the leader published from the ConfigMap it watches.
         const live = this.liveConfig();
-        this.published = live.hash === null ? null : { hash: live.hash, generations: live.hash === result.hash ? acceptedGenerations(result.verdicts) : new Map() };
+        if (live.hash !== null && live.hash === result.hash) this.history.record(live.hash, acceptedContributions(result.verdicts));
       }
       if (this.elector.isLeader()) {
         await this.pullProxies();
         this.writeStatuses();
       }
+      if (this.retries.succeeded(RECONCILE_ITEM) > 0) logger.info({}, 'reconcile succeeded again');
     } catch (err) {
       ok = false;
       const info = kubeErrorInfo(err);
-      logger.error({ error: { type: err instanceof Error ? err.name : 'Error', message: info.message } }, 'reconcile failed; retrying');
-      this.debouncer.trigger();
+      const failure = this.retries.failed(RECONCILE_ITEM, info, Date.now());
+      if (failure.stateChanged) {
+        logger.error({ error: { type: err instanceof Error ? err.name : 'Error', message: info.message }, retry_in_ms: failure.delayMs }, 'reconcile failed; retrying with backoff');
+      }
+      this.retryAfter(failure.delayMs);
     } finally {
       this.metrics.reconciled((performance.now() - started) / 1000, ok);
     }
+  }
+
+  /**
+   * Publishes the document unless it is the one that just failed and its backoff has not ended
+   * (an edit makes a new document, tried at once). Returns false when the attempt failed.
+   */
+  private async publish(text: string, hash: string, resourceCount: number, contributions: ReadonlyMap<string, string>): Promise<boolean> {
+    const { logger, settings } = this.options;
+    if (this.failedPublish === hash && Date.now() < this.retries.retryAt(PUBLISH_ITEM)) return true;
+    const outcome = await this.publisher.publish(text);
+    if (!outcome.ok) {
+      this.metrics.publishResult('error', null);
+      this.failedPublish = hash;
+      const failure = this.retries.failed(PUBLISH_ITEM, outcome.error, Date.now());
+      if (failure.stateChanged) {
+        logger.error(
+          { config_hash: outcome.hash, error: { type: 'KubeError', message: outcome.error.message, code: outcome.error.status ?? 'network' }, attempt: failure.failures, retry_in_ms: failure.delayMs },
+          'publishing the proxy config failed; retrying with backoff',
+        );
+      }
+      this.retryAfter(failure.delayMs);
+      return false;
+    }
+    this.failedPublish = null;
+    const failedBefore = this.retries.succeeded(PUBLISH_ITEM);
+    if (failedBefore > 0) logger.info({ config_hash: outcome.hash, failed_attempts: failedBefore }, 'published the proxy config after failed attempts');
+    this.history.record(outcome.hash, contributions);
+    // Sidecars polling this replica get it now; the others' replicas see the ConfigMap change.
+    this.sidecars?.feed.set(text, outcome.hash);
+    this.metrics.publishResult(outcome.changed ? 'changed' : 'unchanged', outcome.hash);
+    if (outcome.changed) {
+      logger.info({ config_hash: outcome.hash, resources: resourceCount, configmap: `${settings.configMap.namespace}/${settings.configMap.name}` }, 'published a new proxy config');
+      // Follow the proxies closely until they all run it, so that Programmed comes soon.
+      this.convergencePullMs = CONVERGENCE_PULL_MS;
+      this.scheduleStatus(this.convergencePullMs);
+    }
+    return true;
+  }
+
+  /** One more reconcile after `delayMs` (a retry); an event before then reconciles sooner. */
+  private retryAfter(delayMs: number): void {
+    if (!this.started) return;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.debouncer.trigger();
+    }, delayMs);
+    this.retryTimer.unref();
   }
 
   private async pullProxies(): Promise<void> {
@@ -313,21 +379,27 @@ export class Controller {
     for (let i = states.length; i < set.total; i++) states.push({ pod: `~not-ready-${i}`, report: null });
     this.proxies = states;
     if (this.sidecars !== null) this.sidecarView = await this.sidecars.view();
-    const hash = this.published?.hash;
+    const hash = this.history.latest();
     this.proxyCounts = {
       total: set.total,
       ready: states.filter((s) => s.report?.ready === true).length,
-      programmed: hash === undefined ? 0 : states.filter((s) => s.report?.ready === true && s.report.configHash === hash).length,
+      programmed: hash === null ? 0 : states.filter((s) => s.report?.ready === true && s.report.configHash === hash).length,
     };
+  }
+
+  /** Every ready proxy runs the latest published document. */
+  private converged(): boolean {
+    return this.proxyCounts.programmed === this.proxyCounts.ready;
   }
 
   private writeStatuses(): void {
     const now = this.now();
+    this.writer.beginPass();
     for (const resource of this.resources) {
       const key = keyOf(resource);
       const verdict = this.verdicts.get(key);
       if (verdict === undefined) continue;
-      const published = this.published === null ? null : publishedFor(key, this.published.hash, this.published.generations);
+      const publication = this.history.publicationOf(key, contributionOf(verdict));
       const target: StatusTarget = {
         kind: resource.kind,
         plural: resource.kind === UPSTREAM_KIND ? UPSTREAM_PLURAL : resource.kind === RATE_LIMIT_POLICY_KIND ? RATE_LIMIT_POLICY_PLURAL : CACHE_RULE_PLURAL,
@@ -341,10 +413,10 @@ export class Controller {
       };
       const status =
         resource.kind === 'JsonRpcUpstream'
-          ? upstreamStatus({ resource, verdict, published, proxies: this.proxies, now, ...sidecars })
+          ? upstreamStatus({ resource, verdict, publication, proxies: this.proxies, now, ...sidecars })
           : resource.kind === 'RateLimitPolicy'
-            ? rateLimitPolicyStatus({ resource, verdict, published, proxies: this.proxies, now, ...sidecars })
-            : cacheRuleStatus({ resource, verdict, published, proxies: this.proxies, now, ...sidecars });
+            ? rateLimitPolicyStatus({ resource, verdict, publication, proxies: this.proxies, now, ...sidecars })
+            : cacheRuleStatus({ resource, verdict, publication, proxies: this.proxies, now, ...sidecars });
       this.writer.write(target, status);
     }
   }
@@ -369,10 +441,15 @@ export class Controller {
     this.statusDueAt = Date.now() + delayMs;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
+      let next = this.options.settings.statusPollIntervalMs;
       this.statusRun = (async () => {
         if (this.elector.isLeader() && this.verdicts.size > 0) {
           await this.pullProxies();
           this.writeStatuses();
+          if (!this.converged()) {
+            this.convergencePullMs = Math.min(this.convergencePullMs * 2, next);
+            next = this.convergencePullMs;
+          }
         }
       })()
         .catch((err: unknown) => this.options.logger.warn({ error: { type: 'StatusError', message: String(err) } }, 'status refresh failed'))
@@ -380,11 +457,18 @@ export class Controller {
           this.statusRun = null;
           const again = this.statusAgain;
           this.statusAgain = false;
-          this.scheduleStatus(again ? PULL_WHEN_IDLE_MS : this.options.settings.statusPollIntervalMs);
+          this.scheduleStatus(again ? Math.min(PULL_WHEN_IDLE_MS, next) : next);
         });
     }, delayMs);
     this.statusTimer.unref();
   }
+}
+
+/** The metadata render reads besides the spec (whose changes bump the generation); null: unknown, always render. */
+function renderInputsOf(obj: NamedObject): string | null {
+  const m = obj.metadata as { generation?: unknown; creationTimestamp?: unknown; deletionTimestamp?: unknown; uid?: unknown };
+  if (typeof m.generation !== 'number') return null;
+  return JSON.stringify([m.generation, m.creationTimestamp ?? null, m.deletionTimestamp ?? null, m.uid ?? null]);
 }
 
 function targetOf(c: CrInformer, obj: NamedObject): StatusTarget {

@@ -1,16 +1,26 @@
 // Writes custom resource status by server-side apply on the `/status` subresource (only
 // apiVersion, kind, name, namespace and status; Content-Type application/apply-patch+yaml;
 // field manager jussi-operator; force), and only when the status differs from the last one
-// written or observed. Writes go through a queue that keeps the latest status per object, at a
-// bounded rate (token bucket), retrying transient failures (429 honouring Retry-After, 5xx,
-// conflicts, network) with backoff, and dropping objects that are gone (404).
+// written or observed: a write that would change nothing is never sent.
+//
+// Writes go through a queue that keeps the latest status per object (status-queue.ts: new
+// generations and condition changes before figures that merely moved, one reconcile pass's bulk
+// never ahead of a later pass's edit), at a bounded rate (a token bucket of `qps` and `burst`,
+// as client-go's QPS/Burst). A failed write is retried with per-item exponential backoff
+// (item-backoff.ts: 100 ms doubling to 5 minutes, reset by a success; an edit of the object
+// retries it at once); while the API server does not answer at all, or answers 429, every write
+// waits. Objects that are gone (404) are dropped. A failing object and an unreachable API
+// server are logged when their state changes, not on every attempt.
 
 import { CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
 import { kubeErrorInfo, type KubeErrorInfo } from '@jussi/proxy/kube/errors';
 import { callOptions } from '@jussi/proxy/kube/request-options';
-import { reconnectDelay } from '@jussi/proxy/upstream/backoff';
+import type { Logger } from '@jussi/proxy/observability/types';
 import { API_GROUP, API_VERSION, FIELD_MANAGER, GROUP_VERSION } from '../names.js';
+import { DEFAULT_API_BURST, DEFAULT_API_QPS } from './api-rate.js';
 import { canonicalJson } from './canonical-json.js';
+import { type BackoffPolicy, DEFAULT_BACKOFF_POLICY, ItemBackoff } from './item-backoff.js';
+import { type QueueEntry, StatusQueue } from './status-queue.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface StatusTarget {
@@ -25,17 +35,20 @@ export interface StatusTarget {
 export interface StatusWriterOptions {
   readonly kubeConfig: KubeConfig;
   readonly fieldManager?: string;
-  /** Sustained writes per second (default 10). */
-  readonly ratePerSecond?: number;
-  /** Writes allowed at once (default 20). */
+  /** Sustained writes per second (default 50). */
+  readonly qps?: number;
+  /** Writes allowed at once (default 100). */
   readonly burst?: number;
-  /** Attempts per status before giving up on it (default 6). */
-  readonly maxAttempts?: number;
-  readonly backoffMinMs?: number;
-  readonly backoffMaxMs?: number;
+  /** Retry backoff (default 100 ms doubling to 5 minutes; 1 s while the API is unreachable). */
+  readonly backoff?: Partial<BackoffPolicy>;
   readonly requestTimeoutMs?: number;
+  /** Where changes of state (an object failing or recovering, the API unreachable) are logged. */
+  readonly logger?: Logger;
+  /** Jitter source in [0, 1) (tests pass a constant). */
+  readonly random?: () => number;
 }
 
+/** written; dropped (404, the object is gone); failed (this attempt failed, a retry is scheduled). */
 export type WriteOutcome = 'written' | 'dropped' | 'failed';
 
 export interface StatusWriterStats {
@@ -44,56 +57,79 @@ export interface StatusWriterStats {
   readonly skipped: number;
   /** Objects found gone (404) when writing. */
   readonly dropped: number;
-  /** Statuses given up on (permanent error, or transient errors past maxAttempts). */
+  /** Failed attempts (each is retried). */
   readonly failed: number;
-  readonly retries: number;
+  /** Objects whose last attempt failed and that wait for a retry. */
+  readonly failing: number;
   readonly pending: number;
+  /** The API server did not answer the last attempt. */
+  readonly unreachable: boolean;
   readonly lastError: string | null;
   /** The delay chosen for the last retry (Retry-After when the server sent one). */
   readonly lastRetryDelayMs: number | null;
 }
 
-interface Pending {
+interface Desired {
   readonly target: StatusTarget;
-  status: unknown;
-  text: string;
-  attempts: number;
-  notBefore: number;
+  readonly status: unknown;
+  readonly text: string;
+}
+
+/** What decides whether a status change is urgent: its generation and its conditions' states. */
+interface Summary {
+  readonly text: string;
+  readonly generation: number | null;
+  readonly conditions: string;
+}
+
+function summarize(status: unknown, text: string): Summary {
+  const s = typeof status === 'object' && status !== null ? (status as Record<string, unknown>) : {};
+  const generation = typeof s['observedGeneration'] === 'number' ? s['observedGeneration'] : null;
+  const list = Array.isArray(s['conditions']) ? (s['conditions'] as unknown[]) : [];
+  const conditions = list
+    .map((c) => (typeof c === 'object' && c !== null ? (c as Record<string, unknown>) : {}))
+    .map((c) => `${String(c['type'])}=${String(c['status'])}/${String(c['reason'])}`)
+    .sort()
+    .join(',');
+  return { text, generation, conditions };
 }
 
 export function targetKey(t: StatusTarget): string {
   return `${t.plural}/${t.namespace}/${t.name}`;
 }
 
-function retryable(info: KubeErrorInfo): boolean {
-  return info.status === null || info.status === 409 || info.status === 429 || info.status >= 500;
-}
-
 export class StatusWriter {
   private readonly api: CustomObjectsApi;
   private readonly bucket: TokenBucket;
-  private readonly known = new Map<string, string>();
-  private readonly queue = new Map<string, Pending>();
+  private readonly backoff: ItemBackoff;
+  private readonly unreachableMs: number;
+  private readonly known = new Map<string, Summary>();
+  /** The pass in which each object's current generation was first seen (its wave). */
+  private readonly generations = new Map<string, { generation: number | null; wave: number }>();
+  private readonly queue = new StatusQueue<Desired>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly outcomeListeners = new Set<(target: StatusTarget, outcome: WriteOutcome, error: KubeErrorInfo | null) => void>();
+  private pass = 0;
   private working = false;
   private stopped = false;
   private wake: (() => void) | null = null;
   private pausedUntil = 0;
+  private unreachable = false;
   private written = 0;
   private skipped = 0;
   private dropped = 0;
   private failed = 0;
-  private retries = 0;
   private lastError: string | null = null;
   private lastRetryDelayMs: number | null = null;
 
   constructor(private readonly options: StatusWriterOptions) {
     this.api = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.bucket = new TokenBucket(options.ratePerSecond ?? 10, options.burst ?? 20, Date.now());
+    this.bucket = new TokenBucket(options.qps ?? DEFAULT_API_QPS, options.burst ?? DEFAULT_API_BURST, Date.now());
+    this.backoff = new ItemBackoff(options.backoff, options.random);
+    this.unreachableMs = options.backoff?.unreachableMs ?? DEFAULT_BACKOFF_POLICY.unreachableMs;
   }
 
-  /** Called after each write attempt sequence ends: written, dropped (404) or failed. */
+  /** Called after each write attempt: written, dropped (404) or failed (a retry is scheduled). */
   onOutcome(listener: (target: StatusTarget, outcome: WriteOutcome, error: KubeErrorInfo | null) => void): () => void {
     this.outcomeListeners.add(listener);
     return () => this.outcomeListeners.delete(listener);
@@ -104,15 +140,26 @@ export class StatusWriter {
    * not written again, e.g. after an operator restart. `undefined`: the object has no status.
    */
   observe(target: StatusTarget, status: unknown): void {
-    this.known.set(targetKey(target), canonicalJson(status ?? null));
+    const text = canonicalJson(status ?? null);
+    this.known.set(targetKey(target), summarize(status, text));
   }
 
   /** Forgets an object (deleted): nothing queued for it is written. */
   forget(target: StatusTarget): void {
     const key = targetKey(target);
     this.known.delete(key);
+    this.generations.delete(key);
+    this.backoff.forget(key);
     this.queue.delete(key);
     this.settleIfIdle();
+  }
+
+  /**
+   * Starts a reconcile pass: objects whose generation is first seen from now on form a new wave,
+   * served alongside (not behind) the waves queued before.
+   */
+  beginPass(): void {
+    this.pass += 1;
   }
 
   /**
@@ -123,25 +170,27 @@ export class StatusWriter {
     if (this.stopped) return false;
     const key = targetKey(target);
     const text = canonicalJson(status);
-    const pending = this.queue.get(key);
-    if (this.known.get(key) === text) {
-      if (pending !== undefined) this.queue.delete(key);
+    const known = this.known.get(key);
+    if (known?.text === text) {
+      this.queue.delete(key);
       this.skipped += 1;
       this.settleIfIdle();
       return false;
     }
-    if (pending !== undefined) {
-      pending.status = status;
-      pending.text = text;
-      pending.attempts = 0;
-    } else {
-      this.queue.set(key, { target, status, text, attempts: 0, notBefore: 0 });
-    }
+    const desired = summarize(status, text);
+    const seen = this.generations.get(key);
+    const newGeneration = seen === undefined || seen.generation !== desired.generation;
+    const wave = newGeneration ? this.pass : seen.wave;
+    if (newGeneration) this.generations.set(key, { generation: desired.generation, wave });
+    const urgent = known === undefined || known.generation !== desired.generation || known.conditions !== desired.conditions;
+    // A failing object waits out its backoff, unless it was edited: then it is tried at once.
+    const notBefore = newGeneration ? 0 : this.backoff.retryAt(key);
+    this.queue.put(key, { target, status, text }, { urgent, wave, notBefore });
     this.kick();
     return true;
   }
 
-  /** Resolves when nothing is queued or in flight. */
+  /** Resolves when nothing is queued or in flight (never while an object keeps failing). */
   idle(): Promise<void> {
     if (!this.working && this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -157,8 +206,8 @@ export class StatusWriter {
 
   stats(): StatusWriterStats {
     return {
-      written: this.written, skipped: this.skipped, dropped: this.dropped, failed: this.failed, retries: this.retries,
-      pending: this.queue.size, lastError: this.lastError, lastRetryDelayMs: this.lastRetryDelayMs,
+      written: this.written, skipped: this.skipped, dropped: this.dropped, failed: this.failed, failing: this.backoff.failing,
+      pending: this.queue.size, unreachable: this.unreachable, lastError: this.lastError, lastRetryDelayMs: this.lastRetryDelayMs,
     };
   }
 
@@ -195,77 +244,90 @@ export class StatusWriter {
     });
   }
 
-  /** The next entry due, or the time until one is. */
-  private next(now: number): Pending | number {
-    let soonest = Number.POSITIVE_INFINITY;
-    for (const p of this.queue.values()) {
-      const due = Math.max(p.notBefore, this.pausedUntil);
-      if (due <= now) return p;
-      soonest = Math.min(soonest, due - now);
-    }
-    return soonest;
-  }
-
   private async run(): Promise<void> {
     while (!this.stopped && this.queue.size > 0) {
-      const picked = this.next(Date.now());
-      if (typeof picked === 'number') {
-        await this.sleep(picked);
-        continue;
-      }
-      const wait = this.bucket.take(Date.now());
+      // Wait for a token first, then pick: what goes out is decided when it can go out.
+      const wait = this.bucket.wait(Date.now());
       if (wait > 0) {
         await this.sleep(wait);
         continue;
       }
-      const key = targetKey(picked.target);
-      this.queue.delete(key);
-      if (this.known.get(key) === picked.text) {
+      const picked = this.queue.next(Date.now(), this.pausedUntil);
+      if (typeof picked === 'number') {
+        await this.sleep(picked);
+        continue;
+      }
+      this.bucket.take(Date.now());
+      const key = picked.key;
+      if (this.known.get(key)?.text === picked.value.text) {
         this.skipped += 1;
         continue;
       }
-      const error = await this.send(picked);
-      if (error === null) {
-        this.known.set(key, picked.text);
-        this.written += 1;
-        this.notify(picked.target, 'written', null);
-        continue;
-      }
-      this.lastError = `${key}: ${error.message}`;
-      if (error.status === 404) {
-        this.known.delete(key);
-        this.dropped += 1;
-        this.notify(picked.target, 'dropped', error);
-        continue;
-      }
-      picked.attempts += 1;
-      const maxAttempts = this.options.maxAttempts ?? 6;
-      if (!retryable(error) || picked.attempts >= maxAttempts) {
-        this.failed += 1;
-        this.notify(picked.target, 'failed', error);
-        continue;
-      }
-      const delay = Math.max(
-        reconnectDelay(picked.attempts, this.options.backoffMinMs ?? 200, this.options.backoffMaxMs ?? 10_000),
-        error.retryAfterMs ?? 0,
-      );
-      this.retries += 1;
-      this.lastRetryDelayMs = delay;
-      const now = Date.now();
-      // The server asked every client to slow down: hold all writes, not only this one.
-      if (error.status === 429) this.pausedUntil = now + delay;
-      // A newer status queued while this one was in flight wins; otherwise retry this one.
-      if (!this.queue.has(key)) this.queue.set(key, { ...picked, notBefore: now + delay });
+      const error = await this.send(picked.value);
+      if (error === null) this.succeeded(picked);
+      else this.failedAttempt(picked, error);
     }
   }
 
-  private async send(p: Pending): Promise<KubeErrorInfo | null> {
-    const { kind, plural, namespace, name } = p.target;
+  private succeeded(entry: QueueEntry<Desired>): void {
+    const { key, value } = entry;
+    this.known.set(key, summarize(value.status, value.text));
+    this.written += 1;
+    if (this.unreachable) {
+      this.unreachable = false;
+      this.options.logger?.info({}, 'the API server answers again: status writes resume');
+    }
+    const failures = this.backoff.succeeded(key);
+    if (failures > 0) this.options.logger?.info({ resource: key, failed_attempts: failures }, 'status written after failed attempts');
+    this.notify(value.target, 'written', null);
+  }
+
+  private failedAttempt(entry: QueueEntry<Desired>, error: KubeErrorInfo): void {
+    const { key, value } = entry;
+    this.lastError = `${key}: ${error.message}`;
+    if (error.status === 404) {
+      this.known.delete(key);
+      this.backoff.forget(key);
+      this.dropped += 1;
+      this.notify(value.target, 'dropped', error);
+      return;
+    }
+    this.failed += 1;
+    const now = Date.now();
+    const logError = { type: 'KubeError', message: error.message, code: error.status ?? 'network' };
+    if (error.status === null) {
+      // No answer: not this object's fault. Everything waits, and one write probes the API at a
+      // short fixed period, so the first one after it returns is soon.
+      this.pausedUntil = now + this.unreachableMs;
+      this.lastRetryDelayMs = this.unreachableMs;
+      if (!this.unreachable) {
+        this.unreachable = true;
+        this.options.logger?.warn({ error: logError, retry_in_ms: this.unreachableMs }, 'the API server does not answer: status writes wait and are retried');
+      }
+      this.queue.restore(entry, 0);
+    } else {
+      const failure = this.backoff.failed(key, error, now);
+      this.lastRetryDelayMs = failure.delayMs;
+      // 429: the server asked every client to slow down, so hold all writes, not only this one.
+      if (error.status === 429) this.pausedUntil = failure.retryAt;
+      if (failure.stateChanged) {
+        this.options.logger?.warn({ resource: key, error: logError, attempt: failure.failures, retry_in_ms: failure.delayMs }, 'writing status failed; retrying with backoff');
+      }
+      // A newer status queued while this one was in flight wins, and waits out the same backoff.
+      const newer = this.queue.get(key);
+      if (newer !== undefined) newer.notBefore = Math.max(newer.notBefore, failure.retryAt);
+      else this.queue.restore(entry, failure.retryAt);
+    }
+    this.notify(value.target, 'failed', error);
+  }
+
+  private async send(d: Desired): Promise<KubeErrorInfo | null> {
+    const { kind, plural, namespace, name } = d.target;
     try {
       await this.api.patchNamespacedCustomObjectStatus(
         {
           group: API_GROUP, version: API_VERSION, namespace, plural, name,
-          body: { apiVersion: GROUP_VERSION, kind, metadata: { name, namespace }, status: p.status },
+          body: { apiVersion: GROUP_VERSION, kind, metadata: { name, namespace }, status: d.status },
           fieldManager: this.options.fieldManager ?? FIELD_MANAGER,
           force: true,
         },

@@ -24,11 +24,14 @@ export class TokenBucket {
 
   /** Takes a token and returns 0, or returns how many ms to wait before one is available. */
   take(now: number): number {
+    const wait = this.wait(now);
+    if (wait === 0) this.tokens -= 1;
+    return wait;
+  }
+
+  /** How many ms until a token is available (0: now), without taking it. */
+  wait(now: number): number {
     this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond);
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond);
   }
 }

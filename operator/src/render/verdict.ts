@@ -46,12 +46,27 @@ export function plural(n: number, word: string): string {
 }
 
 /**
- * Resource key -> generation, for every resource a render accepted into its document. Keep it
- * with the hash you publish: it answers "which generation of this resource does the published
- * document hold?" (status/inputs.ts publishedFor).
+ * What a document holds of one resource, as a token that changes exactly when the resource's
+ * part of the proxies' config does: its generation, and for a CacheRule the rules still waiting
+ * for an upstream (they join the document, at the same generation, once one serves their
+ * namespace). null when the resource is not accepted (the document holds none of it).
  */
-export function acceptedGenerations(verdicts: ReadonlyMap<string, Verdict>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [key, v] of verdicts) if (v.accepted) out.set(key, v.generation);
+export function contributionOf(verdict: Verdict): string | null {
+  if (!verdict.accepted) return null;
+  const waiting = verdict.waitingPrefixes ?? [];
+  return waiting.length === 0 ? `${verdict.generation}` : `${verdict.generation} waiting ${[...waiting].sort().join(',')}`;
+}
+
+/**
+ * Resource key -> contribution, for every resource a render accepted into its document. Keep it
+ * with the hash you publish (status/published-history.ts): it answers "does the document this
+ * proxy runs hold this resource as it is now?".
+ */
+export function acceptedContributions(verdicts: ReadonlyMap<string, Verdict>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, v] of verdicts) {
+    const c = contributionOf(v);
+    if (c !== null) out.set(key, c);
+  }
   return out;
 }

@@ -70,9 +70,8 @@ export interface UpstreamPoolStatus {
 export interface ProxiesStatus {
   readonly total: number;
   readonly ready: number;
-  /** Ready proxies that report the published config hash. */
+  /** Ready proxies whose config holds this resource's current generation. */
   readonly programmed: number;
-  readonly configHash: string;
 }
 
 export interface JsonRpcUpstreamStatus {

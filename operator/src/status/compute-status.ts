@@ -23,7 +23,7 @@ import type {
 } from '../resources/types.js';
 import { cacheFigures } from './cache-figures.js';
 import { type ConditionFacts, condition } from './conditions.js';
-import type { ProxyState, PublishedConfig, SidecarState } from './inputs.js';
+import type { ProxyState, Publication, SidecarState } from './inputs.js';
 import { poolFigures } from './pools.js';
 import { programmedFacts } from './programmed.js';
 import { countProxies, countSidecars, programmedProxies } from './proxies.js';
@@ -33,8 +33,8 @@ export interface StatusInput<R extends JussiResource> {
   readonly resource: R;
   /** render's verdict on this resource. */
   readonly verdict: Verdict;
-  /** The published document (null before the first one). */
-  readonly published: PublishedConfig | null;
+  /** What the published documents hold of this resource (status/published-history.ts). */
+  readonly publication: Publication;
   /** Every proxy pod found, with its /state report or null. */
   readonly proxies: readonly ProxyState[];
   /** The clock: lastTransitionTime for conditions whose status changes. */
@@ -125,15 +125,15 @@ function commonStatus(
 ): { observedGeneration: number; conditions: Condition[]; programmedProxies: string; proxies: ProxiesStatus; sidecars?: ProxiesStatus } {
   const generation = input.verdict.generation;
   const previous = input.previous ?? previousConditions(input.resource);
-  const proxies = countProxies(input.proxies, input.published?.hash ?? null);
-  const sidecars = input.sidecars === undefined ? undefined : countSidecars(input.sidecars, input.published?.hash ?? null);
+  const proxies = countProxies(input.proxies, input.publication.runs);
+  const sidecars = input.sidecars === undefined ? undefined : countSidecars(input.sidecars, input.publication.runs);
   const accepted: ConditionFacts = {
     type: 'Accepted',
     status: input.verdict.accepted ? 'True' : 'False',
     reason: input.verdict.reason,
     message: input.verdict.message,
   };
-  const programmed = programmedFacts(input.verdict, generation, input.published, proxies, programmedNote, sidecars);
+  const programmed = programmedFacts(input.verdict, generation, input.publication, proxies, programmedNote, sidecars);
   return {
     observedGeneration: generation,
     conditions: [condition(accepted, generation, previous, input.now), condition(programmed, generation, previous, input.now)],

@@ -8,15 +8,14 @@ export interface ProxyState {
   readonly report: StateReport | null;
 }
 
-/** The configuration document currently published (the ConfigMap). */
-export interface PublishedConfig {
-  /** sha256 hex of the published text. */
-  readonly hash: string;
-  /**
-   * The metadata.generation of this resource that the published document was rendered from
-   * (its verdict's generation when it was accepted), or null when the document holds none of it.
-   */
-  readonly generation: number | null;
+/** What is published of one resource (status/published-history.ts). */
+export interface Publication {
+  /** A configuration has been published (false before the first). */
+  readonly published: boolean;
+  /** The latest published document holds this resource as it is now. */
+  readonly inLatest: boolean;
+  /** Whether the document with this hash (a proxy's configHash) holds this resource as it is now. */
+  readonly runs: (configHash: string | null) => boolean;
 }
 
 /** Reports in pod-name order, so figures and picks never depend on the order pods were polled. */
@@ -27,11 +26,6 @@ export function byPod(proxies: readonly ProxyState[]): ProxyState[] {
 /** A count from a report, defensively: reports arrive over the network. */
 export function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
-
-/** The PublishedConfig of one resource, from the published hash and its render's acceptedGenerations. */
-export function publishedFor(key: string, hash: string, generations: ReadonlyMap<string, number>): PublishedConfig {
-  return { hash, generation: generations.get(key) ?? null };
 }
 
 /** One injected sidecar as its config long-poll reports it: the hash its proxy runs ('' none). */

@@ -19,6 +19,18 @@ describe('operator settings', () => {
     assert.equal(s.debounceMaxMs, 500);
     assert.deepEqual(s.watchNamespaces, []);
     assert.deepEqual(s.limits, { batchSizeLimit: 50, accountHistoryLimit: 100, customJsonOpLength: 8192, accountsBlacklist: [] });
+    assert.deepEqual(s.kubeApi, { qps: 50, burst: 100 });
+  });
+
+  it('reads the API write rate (QPS may be fractional, burst is whole)', () => {
+    const r = readOperatorSettings({ OPERATOR_KUBE_API_QPS: '7.5', OPERATOR_KUBE_API_BURST: '15' }, 'h');
+    assert.ok(r.ok);
+    assert.deepEqual(r.settings.kubeApi, { qps: 7.5, burst: 15 });
+    for (const [name, value] of [['OPERATOR_KUBE_API_QPS', '0'], ['OPERATOR_KUBE_API_QPS', 'fast'], ['OPERATOR_KUBE_API_BURST', '0'], ['OPERATOR_KUBE_API_BURST', '1.5']] as const) {
+      const bad = readOperatorSettings({ [name]: value }, 'h');
+      assert.ok(!bad.ok, `${name}=${value}`);
+      assert.deepEqual(bad.errors.map((e) => e.variable), [name]);
+    }
   });
 
   it('reads lists, limits and references', () => {

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StateReport, UpstreamReport } from '@jussi/proxy/admin/state-report';
-import type { Verdict } from '@jussi/operator/render/verdict';
+import { contributionOf, type Verdict } from '@jussi/operator/render/verdict';
 import type { CacheRule, Condition, JsonRpcUpstream, RateLimitPolicy } from '@jussi/operator/resources/types';
 import { cacheRuleStatus, rateLimitPolicyStatus, upstreamStatus } from '@jussi/operator/status/compute-status';
-import type { ProxyState, PublishedConfig } from '@jussi/operator/status/inputs';
+import type { ProxyState, Publication } from '@jussi/operator/status/inputs';
+import { PublishedHistory } from '@jussi/operator/status/published-history';
 import { ApiServerApproximation } from '../../crds/support/apiserver-approximation.js';
 import { crdForKind, loadCrds, storageSchema } from '../../crds/support/crd-files.js';
 
@@ -62,7 +63,24 @@ function accepted(kind: Verdict['kind'], generation: number, extra: Partial<Verd
   return { kind, namespace: 'rpc', name: 'hive', generation, accepted: true, reason: 'Accepted', message: 'serves namespace "hive" with 2 routes', ...extra };
 }
 
-const published = (generation: number | null, hash = HASH): PublishedConfig => ({ hash, generation });
+/**
+ * What is published of resource rpc/hive: nothing ('none'), or HASH as the latest document,
+ * holding generation `latest` of it (null: not at all), after OLD_HASH, which holds generation
+ * `old` (default: none of it).
+ */
+function publication(verdict: Verdict, latest: number | null | 'none', old: number | null = null): Publication {
+  const history = new PublishedHistory();
+  const key = `${verdict.kind}/rpc/hive`;
+  const holding = (g: number | null): Map<string, string> => {
+    const held = g === null ? null : contributionOf({ ...verdict, accepted: true, generation: g });
+    return new Map(held === null ? [] : [[key, held]]);
+  };
+  if (latest !== 'none') {
+    history.record(OLD_HASH, holding(old));
+    history.record(HASH, holding(latest));
+  }
+  return history.publicationOf(key, contributionOf(verdict));
+}
 const pods = (...reports: (StateReport | null)[]): ProxyState[] => reports.map((r, i) => ({ pod: `jussi-proxy-${i}`, report: r }));
 
 const crds = loadCrds();
@@ -78,7 +96,8 @@ describe('Programmed', () => {
   const table: {
     name: string;
     verdict: Verdict;
-    published: PublishedConfig | null;
+    latest: number | null | 'none';
+    old?: number;
     proxies: ProxyState[];
     status: Condition['status'];
     reason: string;
@@ -88,57 +107,68 @@ describe('Programmed', () => {
     {
       name: 'every ready proxy runs the published hash holding this generation',
       verdict: accepted('JsonRpcUpstream', 3),
-      published: published(3),
+      latest: 3,
       proxies: pods(report(), report(), report()),
       status: 'True',
       reason: 'Programmed',
-      message: '3/3 proxies run config a1b2c3d4',
+      message: '3/3 proxies run generation 3',
       programmedProxies: '3/3',
     },
     {
       name: 'one ready proxy still runs the previous config',
       verdict: accepted('JsonRpcUpstream', 3),
-      published: published(3),
+      latest: 3,
       proxies: pods(report(), report({ configHash: OLD_HASH }), report()),
       status: 'False',
       reason: 'Pending',
-      message: '2/3 proxies run config a1b2c3d4; 1 ready one still runs another',
+      message: '2/3 proxies run generation 3; 1 ready one does not yet',
       programmedProxies: '2/3',
+    },
+    {
+      name: 'a proxy still on the previous document counts when that document already holds this generation',
+      verdict: accepted('JsonRpcUpstream', 3),
+      latest: 3,
+      old: 3,
+      proxies: pods(report(), report({ configHash: OLD_HASH }), report()),
+      status: 'True',
+      reason: 'Programmed',
+      message: '3/3 proxies run generation 3',
+      programmedProxies: '3/3',
     },
     {
       name: 'a proxy that did not answer and one not ready do not hold Programmed back, and are counted',
       verdict: accepted('JsonRpcUpstream', 3),
-      published: published(3),
+      latest: 3,
       proxies: pods(report(), null, report({ ready: false, configHash: null })),
       status: 'True',
       reason: 'Programmed',
-      message: '1/3 proxies run config a1b2c3d4; 2 not ready or not answering',
+      message: '1/3 proxies run generation 3; 2 not ready or not answering',
       programmedProxies: '1/3',
     },
     {
       name: 'the published document holds an older generation',
       verdict: accepted('JsonRpcUpstream', 4),
-      published: published(3),
+      latest: 3,
       proxies: pods(report(), report()),
       status: 'False',
       reason: 'Pending',
-      message: 'generation 4 is not in the published config a1b2c3d4 yet',
-      programmedProxies: '2/2',
+      message: 'generation 4 is not in the published configuration yet',
+      programmedProxies: '0/2',
     },
     {
       name: 'the published document does not hold the resource at all',
       verdict: accepted('JsonRpcUpstream', 1),
-      published: published(null),
+      latest: null,
       proxies: pods(report()),
       status: 'False',
       reason: 'Pending',
-      message: 'generation 1 is not in the published config a1b2c3d4 yet',
-      programmedProxies: '1/1',
+      message: 'generation 1 is not in the published configuration yet',
+      programmedProxies: '0/1',
     },
     {
       name: 'nothing published yet',
       verdict: accepted('JsonRpcUpstream', 1),
-      published: null,
+      latest: 'none',
       proxies: pods(report({ configHash: null, ready: false })),
       status: 'False',
       reason: 'Pending',
@@ -148,7 +178,7 @@ describe('Programmed', () => {
     {
       name: 'no proxy pods at all',
       verdict: accepted('JsonRpcUpstream', 2),
-      published: published(2),
+      latest: 2,
       proxies: [],
       status: 'False',
       reason: 'NoProxies',
@@ -158,7 +188,7 @@ describe('Programmed', () => {
     {
       name: 'proxy pods, none ready or answering',
       verdict: accepted('JsonRpcUpstream', 2),
-      published: published(2),
+      latest: 2,
       proxies: pods(null, report({ ready: false })),
       status: 'False',
       reason: 'NoProxies',
@@ -168,18 +198,18 @@ describe('Programmed', () => {
     {
       name: 'not accepted (Conflicted), even with every proxy on the published hash',
       verdict: { ...accepted('JsonRpcUpstream', 2), accepted: false, reason: 'Conflicted', message: 'namespace "hive" is already served by ...' },
-      published: published(null),
+      latest: null,
       proxies: pods(report(), report()),
       status: 'False',
       reason: 'NotAccepted',
       message: 'not programmed because it is not accepted (Conflicted)',
-      programmedProxies: '2/2',
+      programmedProxies: '0/2',
     },
   ];
 
   for (const row of table) {
     it(row.name, () => {
-      const status = upstreamStatus({ resource: upstream(row.verdict.generation), verdict: row.verdict, published: row.published, proxies: row.proxies, now: NOW });
+      const status = upstreamStatus({ resource: upstream(row.verdict.generation), verdict: row.verdict, publication: publication(row.verdict, row.latest, row.old), proxies: row.proxies, now: NOW });
       const programmed = status.conditions.find((c) => c.type === 'Programmed');
       assert.deepEqual(
         { status: programmed?.status, reason: programmed?.reason, message: programmed?.message, programmedProxies: status.programmedProxies },
@@ -191,15 +221,15 @@ describe('Programmed', () => {
     });
   }
 
-  it('the proxies figures say total, ready, programmed and the published hash', () => {
+  it('the proxies figures say total, ready and programmed (no config hash: it changes with every other resource)', () => {
     const status = upstreamStatus({
       resource: upstream(1),
       verdict: accepted('JsonRpcUpstream', 1),
-      published: published(1),
+      publication: publication(accepted('JsonRpcUpstream', 1), 1),
       proxies: pods(report(), report({ configHash: OLD_HASH }), null, report({ ready: false })),
       now: NOW,
     });
-    assert.deepEqual(status.proxies, { total: 4, ready: 2, programmed: 1, configHash: HASH });
+    assert.deepEqual(status.proxies, { total: 4, ready: 2, programmed: 1 });
   });
 });
 
@@ -212,7 +242,7 @@ describe('Accepted', () => {
   ];
   for (const row of table) {
     it(`${row.verdict.reason} -> Accepted=${row.status}, with the verdict's message`, () => {
-      const status = upstreamStatus({ resource: upstream(1), verdict: row.verdict, published: published(1), proxies: pods(report()), now: NOW });
+      const status = upstreamStatus({ resource: upstream(1), verdict: row.verdict, publication: publication(row.verdict, 1), proxies: pods(report()), now: NOW });
       const c = status.conditions.find((x) => x.type === 'Accepted');
       assert.deepEqual([c?.status, c?.reason, c?.message], [row.status, row.reason, row.verdict.message]);
       assert.deepEqual(status.conditions.map((x) => x.type), ['Accepted', 'Programmed']);
@@ -224,7 +254,7 @@ describe('Accepted', () => {
 describe('lastTransitionTime', () => {
   const previous: Condition[] = [
     { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'old message', observedGeneration: 1, lastTransitionTime: EARLIER },
-    { type: 'Programmed', status: 'False', reason: 'Pending', message: '1/2 proxies run config ffffffff', observedGeneration: 1, lastTransitionTime: EARLIER },
+    { type: 'Programmed', status: 'False', reason: 'Pending', message: '1/2 proxies run generation 1', observedGeneration: 1, lastTransitionTime: EARLIER },
   ];
   const table: { name: string; proxies: ProxyState[]; accepted: string; programmed: string }[] = [
     { name: 'kept when the status stays (message and generation may change)', proxies: pods(report(), report({ configHash: OLD_HASH })), accepted: EARLIER, programmed: EARLIER },
@@ -232,7 +262,7 @@ describe('lastTransitionTime', () => {
   ];
   for (const row of table) {
     it(row.name, () => {
-      const status = upstreamStatus({ resource: upstream(2, previous), verdict: accepted('JsonRpcUpstream', 2), published: published(2), proxies: row.proxies, now: NOW });
+      const status = upstreamStatus({ resource: upstream(2, previous), verdict: accepted('JsonRpcUpstream', 2), publication: publication(accepted('JsonRpcUpstream', 2), 2), proxies: row.proxies, now: NOW });
       assert.deepEqual(
         status.conditions.map((c) => [c.type, c.lastTransitionTime, c.observedGeneration]),
         [
@@ -244,16 +274,16 @@ describe('lastTransitionTime', () => {
   }
 
   it('new conditions start now; an explicit previous overrides the resource status', () => {
-    const fresh = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), published: published(1), proxies: pods(report()), now: NOW });
+    const fresh = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), publication: publication(accepted('JsonRpcUpstream', 1), 1), proxies: pods(report()), now: NOW });
     assert.deepEqual(fresh.conditions.map((c) => c.lastTransitionTime), ['2024-06-01T12:00:00Z', '2024-06-01T12:00:00Z']);
-    const overridden = upstreamStatus({ resource: upstream(1, previous), previous: [], verdict: accepted('JsonRpcUpstream', 1), published: published(1), proxies: pods(report()), now: NOW });
+    const overridden = upstreamStatus({ resource: upstream(1, previous), previous: [], verdict: accepted('JsonRpcUpstream', 1), publication: publication(accepted('JsonRpcUpstream', 1), 1), proxies: pods(report()), now: NOW });
     assert.deepEqual(overridden.conditions.map((c) => c.lastTransitionTime), ['2024-06-01T12:00:00Z', '2024-06-01T12:00:00Z']);
   });
 
   it('unchanged inputs give an identical status, whatever order the pods come in', () => {
     const proxies = pods(report({ upstreams: [pool('https://b.example.org')] }), report({ upstreams: [pool('https://b.example.org', { healthy: false, lastError: 'ECONNRESET' })] }), null);
-    const first = upstreamStatus({ resource: upstream(2, previous), verdict: accepted('JsonRpcUpstream', 2), published: published(2), proxies, now: NOW });
-    const again = upstreamStatus({ resource: { ...upstream(2), status: first }, verdict: accepted('JsonRpcUpstream', 2), published: published(2), proxies: [...proxies].reverse(), now: new Date('2024-06-01T12:05:00Z') });
+    const first = upstreamStatus({ resource: upstream(2, previous), verdict: accepted('JsonRpcUpstream', 2), publication: publication(accepted('JsonRpcUpstream', 2), 2), proxies, now: NOW });
+    const again = upstreamStatus({ resource: { ...upstream(2), status: first }, verdict: accepted('JsonRpcUpstream', 2), publication: publication(accepted('JsonRpcUpstream', 2), 2), proxies: [...proxies].reverse(), now: new Date('2024-06-01T12:05:00Z') });
     assert.deepEqual(again, first);
     assert.equal(JSON.stringify(again), JSON.stringify(first));
   });
@@ -272,7 +302,7 @@ describe('pool figures (JsonRpcUpstream)', () => {
       report({ upstreams: [pool('https://b.example.org', { size: 4, active: 0, idle: 4, pending: 0, lastError: 'one timeout, recovered' })] }),
       null,
     );
-    const status = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), published: published(1), proxies, now: NOW });
+    const status = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), publication: publication(accepted('JsonRpcUpstream', 1), 1), proxies, now: NOW });
     assert.deepEqual(status.pools, [
       { url: 'https://a.example.org/', size: 2, active: 2, idle: 0, pending: 5, healthyProxies: 0, reportingProxies: 1, healthy: false, lastError: 'connect ECONNREFUSED' },
       { url: 'https://b.example.org', size: 12, active: 2, idle: 10, pending: 1, healthyProxies: 2, reportingProxies: 2, healthy: true, lastError: 'one timeout, recovered' },
@@ -282,7 +312,7 @@ describe('pool figures (JsonRpcUpstream)', () => {
   });
 
   it('a URL no proxy reports is listed with zeros and not healthy', () => {
-    const status = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), published: published(1), proxies: pods(report()), now: NOW });
+    const status = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), publication: publication(accepted('JsonRpcUpstream', 1), 1), proxies: pods(report()), now: NOW });
     assert.deepEqual(
       status.pools.map((p) => [p.url, p.size, p.reportingProxies, p.healthy]),
       [
@@ -296,13 +326,13 @@ describe('pool figures (JsonRpcUpstream)', () => {
     const rejected = upstreamStatus({
       resource: upstream(1),
       verdict: { ...accepted('JsonRpcUpstream', 1), accepted: false, reason: 'Invalid', message: 'bad' },
-      published: published(null),
+      publication: publication(accepted('JsonRpcUpstream', 1), null),
       proxies: pods(report({ upstreams: [pool('https://b.example.org')] })),
       now: NOW,
     });
     assert.deepEqual(rejected.pools, []);
     const odd = { ...pool('https://b.example.org'), size: -3, active: Number.NaN, idle: '7' } as unknown as UpstreamReport;
-    const status = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), published: published(1), proxies: pods(report({ upstreams: [odd] })), now: NOW });
+    const status = upstreamStatus({ resource: upstream(1), verdict: accepted('JsonRpcUpstream', 1), publication: publication(accepted('JsonRpcUpstream', 1), 1), proxies: pods(report({ upstreams: [odd] })), now: NOW });
     assert.deepEqual(status.pools.find((p) => p.url === 'https://b.example.org'), {
       url: 'https://b.example.org', size: 0, active: 0, idle: 0, pending: 0, healthyProxies: 1, reportingProxies: 1, healthy: true,
     });
@@ -336,7 +366,7 @@ describe('cache figures (CacheRule)', () => {
   ];
   for (const row of table) {
     it(row.name, () => {
-      const status = cacheRuleStatus({ resource: cacheRule(2), verdict: accepted('CacheRule', 2, { message: '3 rules apply' }), published: published(2), proxies: row.proxies, now: NOW });
+      const status = cacheRuleStatus({ resource: cacheRule(2), verdict: accepted('CacheRule', 2, { message: '3 rules apply' }), publication: publication(accepted('CacheRule', 2), 2), proxies: row.proxies, now: NOW });
       assert.deepEqual(status.rules, row.rules);
       assert.equal(status.ruleCount, 3);
       assertStatusFitsCrd(cacheRuleSchema, 'CacheRule', status);
@@ -347,20 +377,20 @@ describe('cache figures (CacheRule)', () => {
     const status = cacheRuleStatus({
       resource: cacheRule(2),
       verdict: accepted('CacheRule', 2, { message: '2 of 3 rules apply; 1 wait ...', waitingPrefixes: ['bridge'] }),
-      published: published(2),
+      publication: publication(accepted('CacheRule', 2, { waitingPrefixes: ['bridge'] }), 2),
       proxies: pods(report()),
       now: NOW,
     });
     const programmed = status.conditions.find((c) => c.type === 'Programmed');
     assert.equal(programmed?.status, 'True');
-    assert.equal(programmed?.message, '1/1 proxies run config a1b2c3d4; 1 of the rules wait for a JsonRpcUpstream (see Accepted)');
+    assert.equal(programmed?.message, '1/1 proxies run generation 2; 1 of the rules wait for a JsonRpcUpstream (see Accepted)');
   });
 
   it('NoUpstream: Accepted False, Programmed NotAccepted, no figures', () => {
     const status = cacheRuleStatus({
       resource: cacheRule(1),
       verdict: { ...accepted('CacheRule', 1), accepted: false, reason: 'NoUpstream', message: 'no accepted JsonRpcUpstream serves ...', waitingPrefixes: ['hive', 'hive.get_info', 'bridge'] },
-      published: published(null),
+      publication: publication(accepted('CacheRule', 1), null),
       proxies: pods(report()),
       now: NOW,
     });
@@ -389,7 +419,7 @@ describe('RateLimitPolicy status', () => {
     const status = rateLimitPolicyStatus({
       resource: policy,
       verdict: accepted('RateLimitPolicy', 2, { message: 'defines 2 buckets' }),
-      published: published(2),
+      publication: publication(accepted('RateLimitPolicy', 2), 2),
       proxies: pods(
         report({ rateLimits: { mode: 'shared', peers: 2, limited: { anonymous: 3, 'not-this-policy': 9 } } }),
         report({ rateLimits: { mode: 'local', peers: 2, limited: { anonymous: 4, broadcast: 1 } } }),
@@ -405,7 +435,7 @@ describe('RateLimitPolicy status', () => {
     assert.equal(status.localProxies, 1);
     const programmed = status.conditions.find((c) => c.type === 'Programmed');
     assert.equal(programmed?.status, 'True');
-    assert.equal(programmed?.message, '2/3 proxies run config a1b2c3d4; 1 not ready or not answering; 1 limit locally at their share because their Redis is unusable');
+    assert.equal(programmed?.message, '2/3 proxies run generation 2; 1 not ready or not answering; 1 limit locally at their share because their Redis is unusable');
     assert.deepEqual(schema.check({ apiVersion: 'jussi.io/v1alpha1', kind: 'RateLimitPolicy', metadata: { name: 'x' }, spec: policy.spec, status }), []);
   });
 
@@ -413,7 +443,7 @@ describe('RateLimitPolicy status', () => {
     const status = rateLimitPolicyStatus({
       resource: policy,
       verdict: { ...accepted('RateLimitPolicy', 2), accepted: false, reason: 'Conflicted', message: 'bucket "anonymous" is already defined by rpc/older', conflictsWith: 'rpc/older' },
-      published: published(null),
+      publication: publication(accepted('RateLimitPolicy', 2), null),
       proxies: pods(report()),
       now: NOW,
     });

@@ -44,7 +44,7 @@ describe('README', () => {
 
   it('documents every operator metric', async () => {
     const m = new OperatorMetrics(
-      { queueDepth: () => 0, leading: () => false, resources: () => [], proxies: () => ({ total: 0, ready: 0, programmed: 0 }), informers: () => [], statusWrites: () => ({ written: 0, skipped: 0, dropped: 0, failed: 0, pending: 0 }) },
+      { queueDepth: () => 0, leading: () => false, resources: () => [], proxies: () => ({ total: 0, ready: 0, programmed: 0 }), informers: () => [], statusWrites: () => ({ written: 0, skipped: 0, dropped: 0, failed: 0, failing: 0, pending: 0 }) },
       'lease',
     );
     const names = (await m.registry.getMetricsAsJSON()).map((x) => x.name).filter((n) => !n.startsWith('jussi_operator_process_') && !n.startsWith('jussi_operator_nodejs_'));
