@@ -37,7 +37,7 @@ import { asJussiResource } from '../resources/as-resource.js';
 import { keyOf } from '../resources/resource-key.js';
 import type { JussiResource } from '../resources/types.js';
 import type { OperatorSettings } from '../settings.js';
-import { cacheRuleStatus, rateLimitPolicyStatus, upstreamStatus } from '../status/compute-status.js';
+import { cacheRuleStatus, conditionsIn, rateLimitPolicyStatus, upstreamStatus } from '../status/compute-status.js';
 import type { ProxyState } from '../status/inputs.js';
 import { PublishedHistory } from '../status/published-history.js';
 import { registerSidecarMetrics } from '../sidecars/sidecar-metrics.js';
@@ -86,6 +86,8 @@ export class Controller {
   private readonly retries = new ItemBackoff();
   /** What makes a resource worth a render: its generation and lifecycle, not its status. */
   private readonly renderInputs = new Map<string, string>();
+  /** Each resource's status as last seen: conditions keep their lastTransitionTime from it. */
+  private readonly liveStatus = new Map<string, unknown>();
   private resources: JussiResource[] = [];
   private verdicts: ReadonlyMap<string, Verdict> = new Map();
   private proxies: ProxyState[] = [];
@@ -208,10 +210,13 @@ export class Controller {
         if (event.type === 'delete') {
           this.writer.forget(target);
           this.renderInputs.delete(key);
+          this.liveStatus.delete(key);
           this.debouncer.trigger();
           return;
         }
-        this.writer.observe(target, (event.object as { status?: unknown }).status);
+        const status = (event.object as { status?: unknown }).status;
+        this.writer.observe(target, status);
+        this.liveStatus.set(key, status);
         // A status update (most of them are ours) changes nothing render reads: no reconcile.
         const inputs = renderInputsOf(event.object);
         if (inputs === null || this.renderInputs.get(key) !== inputs) this.debouncer.trigger();
@@ -411,12 +416,15 @@ export class Controller {
         sidecars: view.sidecars.map((e) => ({ pod: `${e.namespace}/${e.pod}`, runningHash: e.runningHash })),
         sampledReports: view.samples.map((r) => ({ pod: r.pod, report: r.report })),
       };
+      // The resource was collected at the last render; its status may have moved on since.
+      const previous = conditionsIn(this.liveStatus.get(targetKey(target)) ?? resource.status);
+      const input = { verdict, publication, proxies: this.proxies, now, ...sidecars, ...(previous === undefined ? {} : { previous }) };
       const status =
         resource.kind === 'JsonRpcUpstream'
-          ? upstreamStatus({ resource, verdict, publication, proxies: this.proxies, now, ...sidecars })
+          ? upstreamStatus({ resource, ...input })
           : resource.kind === 'RateLimitPolicy'
-            ? rateLimitPolicyStatus({ resource, verdict, publication, proxies: this.proxies, now, ...sidecars })
-            : cacheRuleStatus({ resource, verdict, publication, proxies: this.proxies, now, ...sidecars });
+            ? rateLimitPolicyStatus({ resource, ...input })
+            : cacheRuleStatus({ resource, ...input });
       this.writer.write(target, status);
     }
   }

@@ -144,7 +144,12 @@ function commonStatus(
 }
 
 function previousConditions(resource: JussiResource): readonly Condition[] | undefined {
-  const list = resource.status?.conditions;
+  return conditionsIn(resource.status);
+}
+
+/** The conditions of a status as read from the API (anything malformed is left out). */
+export function conditionsIn(status: unknown): readonly Condition[] | undefined {
+  const list = isRecord(status) ? status['conditions'] : undefined;
   return Array.isArray(list) ? list.filter((c): c is Condition => isRecord(c) && typeof c.type === 'string') : undefined;
 }
 
