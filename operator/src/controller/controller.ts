@@ -86,8 +86,6 @@ export class Controller {
   private readonly retries = new ItemBackoff();
   /** What makes a resource worth a render: its generation and lifecycle, not its status. */
   private readonly renderInputs = new Map<string, string>();
-  /** Each resource's status as last seen: conditions keep their lastTransitionTime from it. */
-  private readonly liveStatus = new Map<string, unknown>();
   private resources: JussiResource[] = [];
   private verdicts: ReadonlyMap<string, Verdict> = new Map();
   private proxies: ProxyState[] = [];
@@ -210,13 +208,10 @@ export class Controller {
         if (event.type === 'delete') {
           this.writer.forget(target);
           this.renderInputs.delete(key);
-          this.liveStatus.delete(key);
           this.debouncer.trigger();
           return;
         }
-        const status = (event.object as { status?: unknown }).status;
-        this.writer.observe(target, status);
-        this.liveStatus.set(key, status);
+        this.writer.observe(target, (event.object as { status?: unknown }).status);
         // A status update (most of them are ours) changes nothing render reads: no reconcile.
         const inputs = renderInputsOf(event.object);
         if (inputs === null || this.renderInputs.get(key) !== inputs) this.debouncer.trigger();
@@ -416,8 +411,9 @@ export class Controller {
         sidecars: view.sidecars.map((e) => ({ pod: `${e.namespace}/${e.pod}`, runningHash: e.runningHash })),
         sampledReports: view.samples.map((r) => ({ pod: r.pod, report: r.report })),
       };
-      // The resource was collected at the last render; its status may have moved on since.
-      const previous = conditionsIn(this.liveStatus.get(targetKey(target)) ?? resource.status);
+      // The resource was collected at the last render; its status may have moved on since (or be
+      // queued, or written and not yet seen): conditions keep their lastTransitionTime from the newest.
+      const previous = conditionsIn(this.writer.current(target) ?? resource.status);
       const input = { verdict, publication, proxies: this.proxies, now, ...sidecars, ...(previous === undefined ? {} : { previous }) };
       const status =
         resource.kind === 'JsonRpcUpstream'

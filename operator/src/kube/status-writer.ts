@@ -77,6 +77,7 @@ interface Desired {
 
 /** What decides whether a status change is urgent: its generation and its conditions' states. */
 interface Summary {
+  readonly status: unknown;
   readonly text: string;
   readonly generation: number | null;
   readonly conditions: string;
@@ -91,7 +92,7 @@ function summarize(status: unknown, text: string): Summary {
     .map((c) => `${String(c['type'])}=${String(c['status'])}/${String(c['reason'])}`)
     .sort()
     .join(',');
-  return { text, generation, conditions };
+  return { status, text, generation, conditions };
 }
 
 export function targetKey(t: StatusTarget): string {
@@ -110,6 +111,8 @@ export class StatusWriter {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly outcomeListeners = new Set<(target: StatusTarget, outcome: WriteOutcome, error: KubeErrorInfo | null) => void>();
   private pass = 0;
+  /** The entry being sent (taken out of the queue, not yet known). */
+  private inFlight: QueueEntry<Desired> | null = null;
   private working = false;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -142,6 +145,17 @@ export class StatusWriter {
   observe(target: StatusTarget, status: unknown): void {
     const text = canonicalJson(status ?? null);
     this.known.set(targetKey(target), summarize(status, text));
+  }
+
+  /**
+   * The newest status this writer knows for the object: the one queued for it, else the last one
+   * written or observed (undefined when none). Computing the next status from it keeps
+   * lastTransitionTime stable while a write is queued or its watch event is still on the way.
+   */
+  current(target: StatusTarget): unknown {
+    const key = targetKey(target);
+    const inFlight = this.inFlight?.key === key ? this.inFlight.value.status : undefined;
+    return this.queue.get(key)?.value.status ?? inFlight ?? this.known.get(key)?.status;
   }
 
   /** Forgets an object (deleted): nothing queued for it is written. */
@@ -263,7 +277,9 @@ export class StatusWriter {
         this.skipped += 1;
         continue;
       }
+      this.inFlight = picked;
       const error = await this.send(picked.value);
+      this.inFlight = null;
       if (error === null) this.succeeded(picked);
       else this.failedAttempt(picked, error);
     }

@@ -1,7 +1,11 @@
 // A list+watch cache of one collection that keeps working: client-node 1.4.0's ListWatch, plus
 // what it lacks (TS_OPERATORS.md, "Recommendation"):
-//   - restart after any error with jittered exponential backoff (1.4.0 stops for good on a reset
-//     socket or a refused connection), honouring Retry-After;
+//   - restart after an error the API server answered (5xx, 429, ...) with jittered exponential
+//     backoff, honouring Retry-After (1.4.0 stops for good on any error);
+//   - while the API server does not answer at all (refused, reset, timed out: an outage or a
+//     restart), probe it cheaply (GET /version) at a short fixed period instead of backing off,
+//     and relist as soon as it answers: a backoff grown during a 10 s outage would otherwise keep
+//     the cache stale for many seconds after the server is back;
 //   - a silence watchdog: a watch that delivered no event or bookmark for `silenceTimeoutMs` is
 //     replaced (1.4.0 has no watch timeout, a half-open connection hangs for ever);
 //   - a periodic full relist, which also removes objects whose deletion was missed;
@@ -31,6 +35,12 @@ export interface InformerTuning {
   /** Deadline of one LIST request (default 60 s). */
   readonly listTimeoutMs: number;
   /**
+   * While the API server does not answer: how often it is probed (GET /version, jittered down by
+   * up to a fifth so that many clients spread out), and the relist follows the first answer
+   * (default 1 s). Each probe also gives up after this long.
+   */
+  readonly probeIntervalMs: number;
+  /**
    * `timeoutSeconds` sent with each watch, so the server ends it cleanly and it is renewed from
    * the last version; null sends a random value between 5 and 10 minutes (as client-go does);
    * 0 sends none.
@@ -44,6 +54,7 @@ export const DEFAULT_INFORMER_TUNING: InformerTuning = {
   backoffMinMs: 1_000,
   backoffMaxMs: 30_000,
   listTimeoutMs: 60_000,
+  probeIntervalMs: 1_000,
   watchTimeoutSeconds: null,
 };
 
@@ -84,6 +95,10 @@ export interface InformerStats {
   readonly relists: number;
   readonly errors: number;
   readonly watchdogRestarts: number;
+  /** The API server did not answer the last request; it is being probed. */
+  readonly unreachable: boolean;
+  /** Probes sent while the API server did not answer. */
+  readonly probes: number;
   /** Epoch ms of the last event or bookmark, null before the first. */
   readonly lastEventAt: number | null;
   readonly lastError: string | null;
@@ -118,6 +133,8 @@ export class ResilientInformer<T extends NamedObject> implements WatchOwner {
   private lists = 0;
   private errors = 0;
   private watchdogRestarts = 0;
+  private unreachable = false;
+  private probes = 0;
   private lastEventAt: number | null = null;
   private lastError: string | null = null;
 
@@ -218,6 +235,8 @@ export class ResilientInformer<T extends NamedObject> implements WatchOwner {
       relists: Math.max(0, this.lists - 1),
       errors: this.errors,
       watchdogRestarts: this.watchdogRestarts,
+      unreachable: this.unreachable,
+      probes: this.probes,
       lastEventAt: this.lastEventAt,
       lastError: this.lastError,
       objects: this.lw.list().length,
@@ -257,6 +276,7 @@ export class ResilientInformer<T extends NamedObject> implements WatchOwner {
     this.lastActivity = now;
     this.lastEventAt = now;
     this.failures = 0;
+    this.unreachable = false;
   }
 
   ended(err: unknown, watch: ActiveWatch, deliver: (err: unknown) => void): void {
@@ -309,6 +329,7 @@ export class ResilientInformer<T extends NamedObject> implements WatchOwner {
     }));
     this.lists += 1;
     this.failures = 0;
+    this.unreachable = false;
     this.lastActivity = Date.now();
     this.listCompleted = true;
     return { apiVersion, kind: listKind, metadata: { resourceVersion }, items };
@@ -326,19 +347,54 @@ export class ResilientInformer<T extends NamedObject> implements WatchOwner {
     }
   }
 
-  /** ListWatch reported an error and stopped: restart it after a backoff. */
+  /**
+   * ListWatch reported an error and stopped: restart it after a backoff, or, when the API server
+   * did not answer at all, probe it until it does.
+   */
   private failed(err: unknown): void {
     if (!this.running) return;
     const info = kubeErrorInfo(err);
     this.errors += 1;
     this.lastError = info.message;
+    const phase = this.failingPhase;
+    this.failingPhase = 'watch';
+    if (info.status === null) {
+      const delay = this.probeDelay();
+      // Reported once per outage: the probes that follow are not news.
+      if (!this.unreachable) this.report({ phase, error: info, retryInMs: delay });
+      this.unreachable = true;
+      this.schedule(delay, () => void this.probe());
+      return;
+    }
+    this.unreachable = false;
     this.failures += 1;
     const delay = this.delay(info);
-    this.report({ phase: this.failingPhase, error: info, retryInMs: delay });
-    this.failingPhase = 'watch';
-    this.schedule(delay, () => {
-      this.lw.start().catch((e: unknown) => this.failed(e));
-    });
+    this.report({ phase, error: info, retryInMs: delay });
+    this.schedule(delay, () => this.restart());
+  }
+
+  private restart(): void {
+    this.lw.start().catch((e: unknown) => this.failed(e));
+  }
+
+  private probeDelay(): number {
+    return Math.round(this.tuning.probeIntervalMs * (0.8 + 0.2 * this.random()));
+  }
+
+  /** One cheap request: any answer at all (even an error status) means the server is back. */
+  private async probe(): Promise<void> {
+    if (!this.running) return;
+    this.probes += 1;
+    let answered: boolean;
+    try {
+      await getJson(this.options.kubeConfig, '/version', { timeoutMs: this.tuning.probeIntervalMs, maxBytes: 64 * 1024 });
+      answered = true;
+    } catch (err) {
+      answered = kubeErrorInfo(err).status !== null;
+    }
+    if (!this.running) return;
+    if (answered) this.restart();
+    else this.schedule(this.probeDelay(), () => void this.probe());
   }
 
   private delay(info: KubeErrorInfo | null): number {

@@ -154,21 +154,38 @@ describe('ResilientInformer', () => {
     assert.equal(h.informer.stats().errors, 0);
   });
 
-  it('reconnects with backoff when the server goes down and comes back', async () => {
-    const h = await harness('inf-down');
+  it('while the server does not answer, probes it at a short fixed period (reported once) and relists as soon as it answers', async () => {
+    // A slow backoff, to show it is not what paces recovery from an outage.
+    const h = await harness('inf-down', { tuning: { backoffMinMs: 1000, backoffMaxMs: 30_000, probeIntervalMs: 100 } });
     h.kube.put(cm('inf-down', 'a', { v: '1' }));
     await h.informer.start();
     await watchOpen(h);
     await h.kube.goDown();
-    await waitFor(() => h.errors.length >= 3, 'several failed attempts while down');
+    // With a backoff growing from 1 s, twenty attempts would take minutes.
+    await waitFor(() => h.informer.stats().probes >= 20, 'twenty probes while down', 20_000);
+    assert.equal(h.informer.stats().unreachable, true);
+    assert.equal(h.errors.length, 1, 'the outage is reported once, not on every probe');
+    assert.ok((h.errors[0]?.retryInMs ?? Infinity) <= 100);
     // Changes made while the server was away reach the informer once it is back.
     h.kube.put(cm('inf-down', 'a', { v: '2' }));
     h.kube.put(cm('inf-down', 'b'));
+    const probesWhenBack = h.informer.stats().probes;
     await h.kube.comeUp();
     await waitFor(() => sawData(h, 'a', 'v', '2') && names(h.informer).includes('b'), 'changes after the server came back');
+    assert.ok(h.informer.stats().probes - probesWhenBack <= 2, `relisted at the first probe answered (${h.informer.stats().probes - probesWhenBack} probes after the server came back)`);
+    assert.equal(h.informer.stats().unreachable, false);
+    assert.ok(h.kube.requests({ path: '/version' }).length >= 1, 'the probe is GET /version');
+  });
+
+  it('backs off exponentially while the server answers with errors (5xx)', async () => {
+    const h = await harness('inf-5xx', { tuning: { backoffMinMs: 40, backoffMaxMs: 400 } });
+    h.kube.failNext({ verb: 'list', status: 503, count: 4 });
+    await h.informer.start();
+    await waitFor(() => h.informer.hasSynced(), 'synced after the errors');
     const delays = h.errors.map((e) => e.retryInMs ?? 0);
-    assert.ok(delays.every((d) => d <= 400), 'backoff capped');
-    assert.ok(Math.max(...delays) > 50, 'backoff grows');
+    assert.equal(delays.length, 4);
+    // Jittered within [step/2, step]: 40, 80, 160, 320.
+    for (const [i, step] of [40, 80, 160, 320].entries()) assert.ok((delays[i] ?? 0) >= step / 2 && (delays[i] ?? 0) <= step, `delay ${i + 1}: ${delays[i]}`);
   });
 
   it('relists periodically, which removes objects whose deletion was missed', async () => {
