@@ -43,6 +43,7 @@ import { PublishedHistory } from '../status/published-history.js';
 import { registerSidecarMetrics } from '../sidecars/sidecar-metrics.js';
 import { SidecarServices, type SidecarView } from '../sidecars/sidecar-services.js';
 import { Debouncer } from './debouncer.js';
+import { electionLogLine } from './election-log.js';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -226,11 +227,15 @@ export class Controller {
     this.sidecars?.registry.onChange(() => this.statusSoon());
     this.discovery.onChange(() => this.scheduleStatus(PULL_WHEN_IDLE_MS));
     this.elector.onChange((leading) => {
-      logger.info({ identity: this.options.settings.identity, lease: this.options.settings.lease.name }, leading ? 'leading: publishing config and writing status' : 'standing by: another replica leads');
       if (leading) {
         this.sidecars?.leading();
         this.debouncer.trigger();
       }
+    });
+    const { lease, identity } = this.options.settings;
+    this.elector.onState((state) => {
+      const line = electionLogLine(state, `${lease.namespace}/${lease.name}`, lease.retryPeriodMs);
+      logger[line.level]({ identity, ...line.fields }, line.message);
     });
     await Promise.all([...this.crInformers.map((c) => c.informer.start()), this.configMap.start(), this.discovery.start()]);
     this.feedSidecars();

@@ -6,7 +6,7 @@
 // at once. Expiry is judged by when *we* last saw the record change, not by the holder's clock.
 
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
-import { kubeErrorInfo } from '@jussi/proxy/kube/errors';
+import { kubeErrorInfo, type KubeErrorInfo } from '@jussi/proxy/kube/errors';
 import { callOptions } from '@jussi/proxy/kube/request-options';
 
 export interface LeaderElectionOptions {
@@ -34,10 +34,31 @@ export interface LeaderElectionStats {
   readonly lastError: string | null;
 }
 
+/**
+ * What this candidate knows about the election, reported when it changes (not on every retry),
+ * so that logs say what is true: leading; leading but unable to renew (and why); stopped leading
+ * (and why); standing by while another replica holds the Lease; or unable to acquire the Lease
+ * at all (and why: the API server unreachable, RBAC, ...).
+ */
+export type ElectionState =
+  | { readonly kind: 'leading' }
+  | { readonly kind: 'renew-failing'; readonly error: string }
+  | { readonly kind: 'stopped-leading'; readonly reason: string }
+  | { readonly kind: 'standing-by'; readonly holder: string }
+  | { readonly kind: 'cannot-acquire'; readonly error: string };
+
+/** The outcome of one attempt to acquire or renew. */
+type Attempt = { readonly kind: 'held' } | { readonly kind: 'taken'; readonly holder: string } | { readonly kind: 'failed'; readonly error: KubeErrorInfo };
+
 interface ObservedRecord {
   readonly holder: string;
   readonly renewTime: string;
   readonly transitions: number;
+}
+
+/** What makes two failures "the same" for reporting: the status (or no answer) and the reason. */
+function errorKey(error: KubeErrorInfo): string {
+  return `${error.status ?? 'unreachable'}/${error.reason ?? ''}`;
 }
 
 function timeText(value: unknown): string {
@@ -52,6 +73,9 @@ export class LeaderElector {
   private readonly retryPeriodMs: number;
   private readonly requestTimeoutMs: number;
   private readonly listeners = new Set<(leading: boolean) => void>();
+  private readonly stateListeners = new Set<(state: ElectionState) => void>();
+  /** The last state reported, as a comparable string (kind and error class). */
+  private reportedState = '';
   private running = false;
   private leading = false;
   private timer: NodeJS.Timeout | null = null;
@@ -79,6 +103,12 @@ export class LeaderElector {
   onChange(listener: (leading: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called when the state of the election changes (see ElectionState). */
+  onState(listener: (state: ElectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 
   /** True while leading and the last renewal is recent enough that no one else can hold the lease. */
@@ -121,25 +151,54 @@ export class LeaderElector {
   }
 
   private async tick(): Promise<void> {
-    const ok = await this.tryAcquireOrRenew().catch((err: unknown) => this.fail(err));
+    const attempt = await this.tryAcquireOrRenew().catch((err: unknown): Attempt => ({ kind: 'failed', error: kubeErrorInfo(err) }));
+    if (attempt.kind === 'failed') {
+      this.failures += 1;
+      this.lastError = attempt.error.message;
+    }
     if (!this.running) return;
-    if (ok) {
+    if (attempt.kind === 'held') {
       this.lastRenewAt = Date.now();
       this.renewals += 1;
       this.setLeading(true);
+      this.report({ kind: 'leading' });
     } else if (this.leading) {
-      const anotherHolder = this.holder !== null && this.holder !== '' && this.holder !== this.options.identity;
-      if (anotherHolder || Date.now() - this.lastRenewAt >= this.renewDeadlineMs) this.setLeading(false);
+      const deadlinePassed = Date.now() - this.lastRenewAt >= this.renewDeadlineMs;
+      if (attempt.kind === 'taken') {
+        this.setLeading(false);
+        this.report({ kind: 'stopped-leading', reason: `${attempt.holder} holds the Lease now` });
+      } else if (deadlinePassed) {
+        this.setLeading(false);
+        this.report({ kind: 'stopped-leading', reason: `could not renew the Lease within the renew deadline (${this.renewDeadlineMs / 1000} s): ${attempt.error.message}` });
+      } else {
+        this.report({ kind: 'renew-failing', error: attempt.error.message }, errorKey(attempt.error));
+      }
+    } else if (attempt.kind === 'taken') {
+      this.report({ kind: 'standing-by', holder: attempt.holder });
+    } else {
+      this.report({ kind: 'cannot-acquire', error: attempt.error.message }, errorKey(attempt.error));
     }
     // Candidates add jitter so that standbys do not hit the API in lock-step (client-go: 1.2).
     const jitter = this.leading ? 0 : Math.floor(Math.random() * this.retryPeriodMs * 0.2);
     this.schedule(this.retryPeriodMs + jitter);
   }
 
-  private fail(err: unknown): false {
-    this.failures += 1;
-    this.lastError = kubeErrorInfo(err).message;
-    return false;
+  /** Reports `state` unless it is the one reported last (same kind, same holder or error class). */
+  private report(state: ElectionState, detail = ''): void {
+    const key = `${state.kind}|${state.kind === 'standing-by' ? state.holder : detail}`;
+    if (key === this.reportedState) return;
+    this.reportedState = key;
+    for (const listener of [...this.stateListeners]) {
+      try {
+        listener(state);
+      } catch {
+        // A listener must not stop the election loop.
+      }
+    }
+  }
+
+  private fail(err: unknown): Attempt {
+    return { kind: 'failed', error: kubeErrorInfo(err) };
   }
 
   private observe(spec: V1LeaseSpec | undefined): void {
@@ -156,7 +215,7 @@ export class LeaderElector {
     this.holder = record.holder;
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(): Promise<Attempt> {
     const { namespace, name, identity } = this.options;
     const opts = callOptions({ timeoutMs: this.requestTimeoutMs });
     const now = new V1MicroTime(Date.now());
@@ -175,10 +234,10 @@ export class LeaderElector {
           },
         }, opts);
         this.observe(created.spec);
-        return true;
+        return { kind: 'held' };
       } catch (createErr) {
         // 409: another candidate created it first.
-        return this.fail(createErr);
+        return this.lostRace(createErr);
       }
     }
     this.observe(lease.spec);
@@ -186,7 +245,7 @@ export class LeaderElector {
     const holder = spec.holderIdentity ?? '';
     const taking = holder !== identity;
     const durationMs = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    if (taking && holder !== '' && this.observedAt + durationMs > Date.now()) return false;
+    if (taking && holder !== '' && this.observedAt + durationMs > Date.now()) return { kind: 'taken', holder };
     try {
       const updated = await this.api.replaceNamespacedLease({
         name, namespace,
@@ -203,11 +262,24 @@ export class LeaderElector {
         },
       }, opts);
       this.observe(updated.spec);
-      return true;
+      return { kind: 'held' };
     } catch (err) {
       // 409: the lease changed since we read it (another candidate renewed or took it).
-      return this.fail(err);
+      return this.lostRace(err);
     }
+  }
+
+  /**
+   * A 409 means another candidate wrote the Lease first. When we last saw another holder, it
+   * holds it; otherwise it is a conflict to retry (the next read says who holds it).
+   */
+  private lostRace(err: unknown): Attempt {
+    const attempt = this.fail(err);
+    const other = this.holder !== null && this.holder !== '' && this.holder !== this.options.identity;
+    if (attempt.kind !== 'failed' || attempt.error.status !== 409 || !other || this.holder === null) return attempt;
+    this.failures += 1;
+    this.lastError = attempt.error.message;
+    return { kind: 'taken', holder: this.holder };
   }
 
   /** Clears the holder, as client-go does on release, so a standby need not wait for expiry. */
@@ -223,7 +295,8 @@ export class LeaderElector {
         body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now } },
       }, opts);
     } catch (err) {
-      this.fail(err);
+      this.failures += 1;
+      this.lastError = kubeErrorInfo(err).message;
     }
   }
 

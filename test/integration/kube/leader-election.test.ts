@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { LeaderElector, type LeaderElectionOptions } from '@jussi/operator/kube/leader-election';
+import { electionLogLine } from '@jussi/operator/controller/election-log';
+import { LeaderElector, type ElectionState, type LeaderElectionOptions } from '@jussi/operator/kube/leader-election';
 import { FakeKube, waitFor, type JsonObject } from '../../support/fake-kube/index.js';
 
 const NS = 'jussi-system';
@@ -19,15 +20,17 @@ async function fake(): Promise<FakeKube> {
   return kube;
 }
 
-function elector(kube: FakeKube, identity: string, timing: Partial<LeaderElectionOptions> = {}): { e: LeaderElector; changes: boolean[] } {
+function elector(kube: FakeKube, identity: string, timing: Partial<LeaderElectionOptions> = {}): { e: LeaderElector; changes: boolean[]; states: ElectionState[] } {
   const e = new LeaderElector({
     kubeConfig: kube.kubeConfig(), namespace: NS, name: LEASE, identity,
     leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250, ...timing,
   });
   const changes: boolean[] = [];
+  const states: ElectionState[] = [];
   e.onChange((leading) => changes.push(leading));
+  e.onState((state) => states.push(state));
   cleanups.push(() => e.stop({ release: false }));
-  return { e, changes };
+  return { e, changes, states };
 }
 
 /** Candidate `a` leading and `b` started as its standby, having seen `a` hold the lease. */
@@ -126,6 +129,49 @@ describe('LeaderElector', () => {
     await waitFor(() => kube.faults.pending() === 0, 'all hanging calls made');
     await waitFor(() => a.e.isLeader(), 'a leads again once the server answers');
     assert.deepEqual(a.changes, [true, false, true]);
+  });
+
+  it('says what is true when the API server is unreachable: it cannot acquire the Lease, and why; once', async () => {
+    const kube = await fake();
+    await kube.goDown();
+    const a = elector(kube, 'a');
+    a.e.start();
+    await waitFor(() => a.e.stats().failures >= 4, 'several failed attempts');
+    assert.deepEqual(a.states.map((x) => x.kind), ['cannot-acquire'], 'reported once, and never "standing by"');
+    const [state] = a.states;
+    assert.ok(state?.kind === 'cannot-acquire');
+    assert.match(state.error, /ECONNREFUSED|connect|socket/i);
+    const line = electionLogLine(state, `${NS}/${LEASE}`, 250);
+    assert.equal(line.message, `cannot acquire the Lease ${NS}/${LEASE}: retrying every 0.25 s`);
+    assert.equal(line.fields['reason'], state.error);
+    assert.doesNotMatch(line.message, /another replica leads|standing by/);
+    await kube.comeUp();
+    await waitFor(() => a.e.isLeader(), 'a leads once the server answers');
+    assert.deepEqual(a.states.map((x) => x.kind), ['cannot-acquire', 'leading']);
+  });
+
+  it('a leader that cannot renew says so, then why it stopped leading', async () => {
+    const kube = await fake();
+    const a = elector(kube, 'a');
+    a.e.start();
+    await waitFor(() => a.e.isLeader(), 'a leads');
+    await kube.goDown();
+    await waitFor(() => !a.e.isLeader(), 'a steps down');
+    await waitFor(() => a.states.length >= 3, 'the step-down reported');
+    assert.deepEqual(a.states.map((x) => x.kind), ['leading', 'renew-failing', 'stopped-leading']);
+    const stopped = a.states[2];
+    assert.ok(stopped?.kind === 'stopped-leading');
+    assert.match(stopped.reason, /could not renew the Lease within the renew deadline \(2 s\): .*(ECONNREFUSED|connect|socket)/i);
+    await waitFor(() => a.e.stats().failures >= 12, 'more failed attempts');
+    assert.deepEqual(a.states.map((x) => x.kind), ['leading', 'renew-failing', 'stopped-leading', 'cannot-acquire'], 'then cannot acquire it, reported once');
+  });
+
+  it('a standby names the replica that holds the Lease', async () => {
+    const kube = await fake();
+    const { b } = await leaderAndStandby(kube);
+    assert.deepEqual(b.states, [{ kind: 'standing-by', holder: 'a' }]);
+    const line = electionLogLine(b.states[0]!, `${NS}/${LEASE}`, 250);
+    assert.equal(line.message, `standing by: a holds the Lease ${NS}/${LEASE}`);
   });
 
   it('a standby that stops leaves the lease alone', async () => {

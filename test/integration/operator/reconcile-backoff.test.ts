@@ -4,7 +4,8 @@
 // attempts space out (100 ms doubling; the jitter keeps each wait within [step/2, step]), the
 // other resources are not held back, and the item recovers when the API allows it. Gaps are
 // asserted as lower bounds only (a loaded machine makes them longer, never shorter); waits are
-// for observable requests.
+// for observable requests. And with the API server unreachable, the leader election says it
+// cannot acquire the Lease, rather than that another replica leads.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Controller } from '@jussi/operator/controller/controller';
@@ -51,7 +52,7 @@ function seed(kube: FakeKube): void {
   }
 }
 
-describe('reconcile failures back off (fake API server answering 403)', () => {
+describe('reconcile failures back off; the operator logs what is true', () => {
   it('a status PATCH refused for one resource: retried with backoff, counted, logged once; the others are written; it recovers', async () => {
     const kube = await FakeKube.start();
     cleanups.push(() => kube.close());
@@ -101,5 +102,20 @@ describe('reconcile failures back off (fake API server answering 403)', () => {
     kube.faults.clear();
     await waitFor(() => kube.get('v1', 'ConfigMap', NS, 'jussi-proxy-config'), 'published once allowed', 60_000);
     await waitFor(() => logger.matching('published the proxy config after failed attempts').length === 1, 'the recovery logged', 10_000);
+  });
+
+  it('an operator that cannot reach the API server says it cannot acquire the Lease (and why), not that another replica leads', async () => {
+    const kube = await FakeKube.start();
+    cleanups.push(() => kube.close());
+    await kube.goDown();
+    const logger = memoryLogger();
+    await start(kube, logger);
+    const line = await waitFor(() => logger.matching('cannot acquire the Lease')[0], 'the election failure logged', 30_000);
+    assert.equal(line.level, 'warn');
+    assert.match(String(line.fields['reason']), /ECONNREFUSED|connect|socket/i);
+    assert.deepEqual(logger.lines.filter((l) => /standing by|another replica/.test(l.message)), []);
+    await kube.comeUp();
+    await waitFor(() => logger.matching('leading: publishing config').length === 1, 'leading once the API answers', 30_000);
+    assert.equal(logger.matching('cannot acquire the Lease').length, 1, 'the failure was logged once');
   });
 });
