@@ -33,6 +33,7 @@ const OPERATOR_ENV = new Set([
   'OPERATOR_SIDECAR_SAMPLE', 'OPERATOR_SIDECAR_IMAGE', 'OPERATOR_SIDECAR_IMAGE_PULL_POLICY', 'OPERATOR_SIDECAR_PORT',
   'OPERATOR_SIDECAR_ADMIN_PORT', 'OPERATOR_SIDECAR_CPU_REQUEST', 'OPERATOR_SIDECAR_MEMORY_REQUEST', 'OPERATOR_SIDECAR_CPU_LIMIT',
   'OPERATOR_SIDECAR_MEMORY_LIMIT', 'OPERATOR_SIDECAR_MEMORY_CACHE_BYTES', 'OPERATOR_SIDECAR_CONFIGMAP', 'OPERATOR_SIDECAR_ENV',
+  'OPERATOR_KUBE_API_QPS', 'OPERATOR_KUBE_API_BURST',
 ]);
 
 function container(objects: readonly K8sObject[], deployment: string, name: string): Record<string, unknown> {
@@ -169,5 +170,14 @@ describe('environment variables', () => {
       [defaults['OPERATOR_WATCH_NAMESPACES'], defaults['OPERATOR_LIMITS_BATCH_SIZE'], defaults['OPERATOR_LIMITS_ACCOUNT_HISTORY'], defaults['OPERATOR_LIMITS_CUSTOM_JSON_OP_LENGTH'], defaults['OPERATOR_LIMITS_ACCOUNTS_BLACKLIST'], defaults['OPERATOR_STATUS_POLL_INTERVAL']],
       ['', '50', '100', '8192', '', '5'],
     );
+  });
+
+  it('the rendered operator env is accepted by the operator settings reader, with the API rate the values give', () => {
+    const defaults = readOperatorSettings(literalEnv(container(renderObjects(), 'jussi-operator', 'operator')), 'pod');
+    assert.ok(defaults.ok, JSON.stringify(defaults.ok ? '' : defaults.errors));
+    assert.deepEqual(defaults.settings.kubeApi, { qps: 50, burst: 100 });
+    const tuned = readOperatorSettings(literalEnv(container(renderObjects({ set: { 'operator.kubeApi': { qps: 7.5, burst: 15 } } }), 'jussi-operator', 'operator')), 'pod');
+    assert.ok(tuned.ok);
+    assert.deepEqual(tuned.settings.kubeApi, { qps: 7.5, burst: 15 });
   });
 });
