@@ -1,4 +1,4 @@
-// The CEL rules of both CRDs (crds/ and the chart's rendered copy) compile and fit the API
+// The CEL rules of every CRD (crds/ and the chart's rendered copy) compile and fit the API
 // server's cost budgets, as the server decides when the CRD is applied. The model
 // (support/cel-decl.ts, cel-static.ts, cel-budget.ts) reproduces the two rules that once made a
 // real API server refuse JsonRpcUpstream while this suite passed: property names are escaped
@@ -134,8 +134,9 @@ function chartCrds(): Crd[] {
 
 for (const [where, crds] of [['crds/', loadCrds()], ["the chart's templates/crds", chartCrds()]] as const) {
   describe(`CEL rules of ${where}`, () => {
-    it('has both CRDs', () => {
-      assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), ['CacheRule', 'JsonRpcUpstream']);
+    it('has every CRD of crds/', () => {
+      assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), loadCrds().map((c) => c.spec.names.kind).sort());
+      assert.ok(crds.length >= 2);
     });
 
     for (const crd of crds) {
