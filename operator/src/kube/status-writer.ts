@@ -83,9 +83,14 @@ interface Summary {
   readonly conditions: string;
 }
 
+function generationOf(status: unknown): number | null {
+  const g = typeof status === 'object' && status !== null ? (status as Record<string, unknown>)['observedGeneration'] : undefined;
+  return typeof g === 'number' ? g : null;
+}
+
 function summarize(status: unknown, text: string): Summary {
   const s = typeof status === 'object' && status !== null ? (status as Record<string, unknown>) : {};
-  const generation = typeof s['observedGeneration'] === 'number' ? s['observedGeneration'] : null;
+  const generation = generationOf(status);
   const list = Array.isArray(s['conditions']) ? (s['conditions'] as unknown[]) : [];
   const conditions = list
     .map((c) => (typeof c === 'object' && c !== null ? (c as Record<string, unknown>) : {}))
@@ -239,7 +244,7 @@ export class StatusWriter {
   }
 
   private settleIfIdle(): void {
-    if (this.working || this.queue.size > 0) return;
+    if (this.working || (this.queue.size > 0 && !this.stopped)) return;
     const waiters = this.idleWaiters.splice(0);
     for (const w of waiters) w();
   }
@@ -280,6 +285,8 @@ export class StatusWriter {
       this.inFlight = picked;
       const error = await this.send(picked.value);
       this.inFlight = null;
+      // Stopped while the write was in flight: nothing is queued again.
+      if (this.stopped) break;
       if (error === null) this.succeeded(picked);
       else this.failedAttempt(picked, error);
     }
@@ -329,10 +336,11 @@ export class StatusWriter {
       if (failure.stateChanged) {
         this.options.logger?.warn({ resource: key, error: logError, attempt: failure.failures, retry_in_ms: failure.delayMs }, 'writing status failed; retrying with backoff');
       }
-      // A newer status queued while this one was in flight wins, and waits out the same backoff.
+      // A newer status queued while this one was in flight wins, and waits out the same backoff
+      // (unless it is for another generation: an edit is tried at once).
       const newer = this.queue.get(key);
-      if (newer !== undefined) newer.notBefore = Math.max(newer.notBefore, failure.retryAt);
-      else this.queue.restore(entry, failure.retryAt);
+      if (newer === undefined) this.queue.restore(entry, failure.retryAt);
+      else if (generationOf(newer.value.status) === generationOf(value.status)) newer.notBefore = Math.max(newer.notBefore, failure.retryAt);
     }
     this.notify(value.target, 'failed', error);
   }
