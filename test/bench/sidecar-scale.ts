@@ -116,7 +116,9 @@ async function main(): Promise<void> {
       const r = cacheRule();
       const c = (r?.['status']?.['conditions'] as Obj[] | undefined)?.find((x) => x['type'] === 'Programmed');
       const s = r?.['status']?.['sidecars'] as Obj | undefined;
-      return c?.['status'] === 'True' && c['observedGeneration'] === r?.['metadata']['generation'] && s?.['programmed'] === SIDECARS && s['total'] === SIDECARS && s['configHash'] === hash;
+      // Programmed at the current generation on every sidecar (the status names no hash; `hash`
+      // only says a document has been published).
+      return hash !== '' && c?.['status'] === 'True' && c['observedGeneration'] === r?.['metadata']['generation'] && s?.['programmed'] === SIDECARS && s['total'] === SIDECARS;
     };
     const startedAt = Date.now();
     await waitFor(() => published() !== '' && programmedAll(published()), `all ${SIDECARS} sidecars Programmed`, 300_000, 50);
